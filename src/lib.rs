@@ -1,0 +1,6 @@
+//! lambda-scope: the AWS Lambda scope for the nullplatform agent.
+//! Each workflow step is a small binary in `src/bin/`; the logic lives in these
+//! modules, one concern each.
+
+pub mod report;
+pub mod step;
