@@ -1,0 +1,207 @@
+//! Shared test harness: a real moto server on a free 127.0.0.1 port (one per test,
+//! so tests stay independent), the fixture-driven `np` stand-in, and helpers to run
+//! the real step shims under bash with a controlled environment.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root (where `steps/`, `workflows/` and `Cargo.toml` live).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Folder holding the step binaries cargo built for this test run.
+pub fn bin_dir() -> PathBuf {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_assume-role-step"));
+    exe.parent().unwrap().to_path_buf()
+}
+
+/// The `np` stand-in script.
+pub fn np_standin() -> PathBuf {
+    repo_root().join("tests/support/np")
+}
+
+/// Finds moto_server: `$MOTO_SERVER`, the repo's `.venv`, then PATH.
+fn moto_server_command() -> PathBuf {
+    if let Ok(path) = std::env::var("MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let venv = repo_root().join(".venv/bin/moto_server");
+    if venv.exists() {
+        return venv;
+    }
+    which("moto_server").unwrap_or_else(|| {
+        panic!("moto_server not found: run .ci/run once (it installs moto[server] into .venv) or set MOTO_SERVER")
+    })
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A moto server process; killed when dropped.
+pub struct MotoServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl MotoServer {
+    pub fn start() -> MotoServer {
+        Self::start_with_env(&[])
+    }
+
+    /// Starts moto with extra environment (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`).
+    pub fn start_with_env(env: &[(&str, &str)]) -> MotoServer {
+        let port = free_port();
+        let mut command = Command::new(moto_server_command());
+        command
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command.spawn().expect("start moto_server");
+        let server = MotoServer { child, port };
+        server.wait_ready();
+        server
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("moto_server did not listen on port {} within 20 s", self.port);
+    }
+
+    /// Environment for a process that should talk to this server with the
+    /// emulator's base (agent) credentials.
+    pub fn aws_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL".into(), self.endpoint()),
+            ("AWS_ACCESS_KEY_ID".into(), "AKIAAGENTBASE0000000".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "agent-base-secret".into()),
+            ("AWS_REGION".into(), "us-east-1".into()),
+            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ]
+    }
+
+    /// Runs the AWS CLI against this server (set-up only; the product never uses it).
+    pub fn aws(&self, args: &[&str]) -> serde_json::Value {
+        let output = Command::new(aws_cli())
+            .args(args)
+            .args(["--output", "json"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", std::env::var("HOME").unwrap_or_default())
+            .envs(self.aws_env())
+            .output()
+            .expect("run aws cli");
+        assert!(
+            output.status.success(),
+            "aws {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8_lossy(&output.stdout);
+        if text.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).expect("aws cli printed JSON")
+        }
+    }
+
+    /// Creates an IAM role that anyone may assume and returns its ARN.
+    pub fn create_role(&self, name: &str) -> String {
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
+        let created = self.aws(&[
+            "iam",
+            "create-role",
+            "--role-name",
+            name,
+            "--assume-role-policy-document",
+            trust,
+        ]);
+        created["Role"]["Arn"].as_str().unwrap().to_string()
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The AWS CLI for test set-up: `$AWS_CLI`, the repo's `.venv`, then PATH.
+pub fn aws_cli() -> PathBuf {
+    if let Ok(path) = std::env::var("AWS_CLI") {
+        return PathBuf::from(path);
+    }
+    let venv = repo_root().join(".venv/bin/aws");
+    if venv.exists() {
+        return venv;
+    }
+    which("aws").expect("aws CLI not found: run .ci/run once (it installs awscli into .venv)")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port")
+}
+
+/// Runs `script` in a fresh `bash` with exactly `env` (plus PATH and HOME), the way
+/// the engine runs a step: nothing of the test process's environment leaks in.
+pub fn bash(script: &str, env: &[(String, String)], cwd: &Path) -> Output {
+    Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .expect("run bash")
+}
+
+/// Writes `rules` as the np stand-in's fixture file in `dir` and returns the env
+/// that points NP_CLI at the stand-in (with a call log in `dir/np-calls.jsonl`).
+pub fn np_env(dir: &Path, rules: serde_json::Value) -> Vec<(String, String)> {
+    let fixtures = dir.join("np-fixtures.json");
+    std::fs::write(&fixtures, serde_json::to_string_pretty(&rules).unwrap()).unwrap();
+    vec![
+        ("NP_CLI".into(), np_standin().display().to_string()),
+        ("NP_FIXTURES".into(), fixtures.display().to_string()),
+        ("NP_CALL_LOG".into(), dir.join("np-calls.jsonl").display().to_string()),
+    ]
+}
+
+/// The np calls the stand-in received, each as its argument list.
+pub fn np_calls(dir: &Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(dir.join("np-calls.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
