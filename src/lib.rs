@@ -2,5 +2,7 @@
 //! Each workflow step is a small binary in `src/bin/`; the logic lives in these
 //! modules, one concern each.
 
+pub mod context;
+pub mod np;
 pub mod report;
 pub mod step;
