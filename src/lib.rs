@@ -2,6 +2,7 @@
 //! Each workflow step is a small binary in `src/bin/`; the logic lives in these
 //! modules, one concern each.
 
+pub mod aws;
 pub mod context;
 pub mod np;
 pub mod report;
