@@ -3,6 +3,7 @@
 //! modules, one concern each.
 
 pub mod aws;
+pub mod config;
 pub mod context;
 pub mod np;
 pub mod report;
