@@ -6,5 +6,7 @@ pub mod aws;
 pub mod config;
 pub mod context;
 pub mod np;
+pub mod permissions;
+pub mod policy;
 pub mod report;
 pub mod step;

@@ -1,0 +1,797 @@
+//! Least-privilege IAM policy documents, rendered from the one permissions table
+//! (`permissions::STEP_ACTIONS`) for concrete values: account, region, state bucket,
+//! role-name prefixes, repositories, secret prefix. Also the `iam-policy` command line.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::{json, Value};
+
+use crate::permissions::{self, Caller, Res, StepPermissions};
+use crate::report::StepError;
+
+/// IAM's size limit for a managed policy document.
+pub const MAX_POLICY_CHARS: usize = 6_144;
+
+/// The AWS managed policies the install module lets the agent attach to execution roles.
+pub const LAMBDA_MANAGED_POLICIES: [&str; 2] = [
+    "arn:{partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:{partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+];
+
+/// The documents, in order: four for the permissions role (split to stay under the
+/// managed-policy size limit) and one for the agent role.
+pub const DOCUMENTS: [&str; 5] = ["lambda", "iam", "networking", "storage", "assume"];
+
+/// Which document an action belongs in.
+fn document_of(caller: Caller, action: &str) -> &'static str {
+    if caller == Caller::Agent {
+        return "assume";
+    }
+    match action.split_once(':').map(|(service, _)| service) {
+        Some("iam") => "iam",
+        Some("apigateway" | "elasticloadbalancing" | "route53") => "networking",
+        Some("ecr" | "secretsmanager" | "logs" | "s3") => "storage",
+        _ => "lambda",
+    }
+}
+
+/// Sid of the statement that holds the actions on one kind of resource.
+fn sid(res: Res) -> String {
+    match res {
+        Res::Unscoped => "NoResourceLevelPermissions".to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The condition that narrows a kind of resource further, if any.
+fn condition(res: Res) -> Option<Value> {
+    match res {
+        Res::PassExecutionRole => Some(json!({
+            "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}
+        })),
+        Res::ExecutionRoleManagedPolicy => Some(json!({
+            "ArnEquals": {"iam:PolicyARN": LAMBDA_MANAGED_POLICIES}
+        })),
+        _ => None,
+    }
+}
+
+/// The documents with `{placeholder}` resources, exactly as derived from the table.
+/// `specs/tofu/policy-templates.json` is this value; the install module expands it
+/// the same way [`render`] does.
+pub fn templates() -> BTreeMap<&'static str, Value> {
+    templates_from(permissions::STEP_ACTIONS)
+}
+
+fn templates_from(table: &[StepPermissions]) -> BTreeMap<&'static str, Value> {
+    // document → resource kind → actions
+    let mut grouped: BTreeMap<&str, BTreeMap<Res, Vec<&str>>> = BTreeMap::new();
+    for step in table {
+        for (action, res) in step.calls {
+            let actions = grouped
+                .entry(document_of(step.caller, action))
+                .or_default()
+                .entry(*res)
+                .or_default();
+            if !actions.contains(action) {
+                actions.push(action);
+            }
+        }
+    }
+    DOCUMENTS
+        .iter()
+        .filter_map(|name| {
+            let by_res = grouped.get(name)?;
+            let statements: Vec<Value> = by_res
+                .iter()
+                .map(|(res, actions)| {
+                    let mut actions = actions.clone();
+                    actions.sort();
+                    let mut statement = json!({
+                        "Sid": sid(*res),
+                        "Effect": "Allow",
+                        "Action": actions,
+                        "Resource": res.patterns(),
+                    });
+                    if let Some(condition) = condition(*res) {
+                        statement["Condition"] = condition;
+                    }
+                    statement
+                })
+                .collect();
+            Some((
+                *name,
+                json!({"Version": "2012-10-17", "Statement": statements}),
+            ))
+        })
+        .collect()
+}
+
+/// The concrete values a policy is rendered for; check them with [`PolicyInputs::validate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyInputs {
+    pub account: String,
+    pub region: String,
+    pub state_bucket: String,
+    /// Key prefix of the scopes' state objects (`lambda/` → `lambda/<scope id>/terraform.tfstate`).
+    pub state_key_prefix: String,
+    pub execution_role_prefixes: Vec<String>,
+    pub ecr_repositories: Vec<String>,
+    pub secret_prefix: String,
+    pub assets_buckets: Vec<String>,
+    pub hosted_zone_ids: Vec<String>,
+    /// Accounts whose Lambda layers functions may use, besides `account`.
+    pub layer_accounts: Vec<String>,
+    /// Name of the permissions role the agent assumes.
+    pub permissions_role: String,
+}
+
+impl PolicyInputs {
+    /// Inputs with the documented defaults for everything but the three required values.
+    pub fn new(account: &str, region: &str, state_bucket: &str) -> Self {
+        PolicyInputs {
+            account: account.to_string(),
+            region: region.to_string(),
+            state_bucket: state_bucket.to_string(),
+            state_key_prefix: "lambda/".to_string(),
+            execution_role_prefixes: vec!["np-lambda-".to_string(), "nullplatform-".to_string()],
+            ecr_repositories: vec!["*".to_string()],
+            secret_prefix: "nullplatform/".to_string(),
+            assets_buckets: Vec::new(),
+            hosted_zone_ids: vec!["*".to_string()],
+            layer_accounts: Vec::new(),
+            permissions_role: "nullplatform-lambda-scope".to_string(),
+        }
+    }
+
+    /// `aws`, `aws-cn` or `aws-us-gov`, from the region.
+    pub fn partition(&self) -> &'static str {
+        if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
+
+    /// Checks every value before anything is rendered; a bad value is a usage error.
+    pub fn validate(&self) -> Result<(), StepError> {
+        check_account("--account", &self.account)?;
+        for account in &self.layer_accounts {
+            check_account("--layer-account", account)?;
+        }
+        let region_ok = {
+            let parts: Vec<&str> = self.region.split('-').collect();
+            parts.len() >= 3
+                && parts.iter().all(|p| !p.is_empty())
+                && parts[..parts.len() - 1]
+                    .iter()
+                    .all(|p| p.chars().all(|c| c.is_ascii_lowercase()))
+                && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        };
+        if !region_ok {
+            return Err(bad(
+                "--region",
+                &self.region,
+                "an AWS region code such as us-east-1 or eu-west-2",
+            ));
+        }
+        for bucket in std::iter::once(&self.state_bucket).chain(&self.assets_buckets) {
+            let ok = (3..=63).contains(&bucket.len())
+                && bucket
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+                && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+            if !ok {
+                return Err(bad(
+                    "--state-bucket/--assets-bucket",
+                    bucket,
+                    "an S3 bucket name: 3-63 lowercase letters, digits, '-' or '.'",
+                ));
+            }
+        }
+        let key_ok = self.state_key_prefix.is_empty()
+            || (self.state_key_prefix.ends_with('/')
+                && self
+                    .state_key_prefix
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)));
+        if !key_ok {
+            return Err(bad(
+                "--state-key-prefix",
+                &self.state_key_prefix,
+                "empty or a key prefix ending in '/' (letters, digits, '-', '_', '.', '/')",
+            ));
+        }
+        if self.execution_role_prefixes.is_empty() {
+            return Err(StepError::new("no --execution-role-prefix given")
+                .fix("pass at least one prefix, e.g. --execution-role-prefix np-lambda-")
+                .usage());
+        }
+        for prefix in &self.execution_role_prefixes {
+            let ok = !prefix.is_empty()
+                && prefix.len() <= 32
+                && prefix
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+            if !ok {
+                return Err(bad(
+                    "--execution-role-prefix",
+                    prefix,
+                    "1-32 characters of an IAM role name (letters, digits, +=,.@_-), no wildcard",
+                ));
+            }
+        }
+        check_name(
+            "--permissions-role-name",
+            &self.permissions_role,
+            64,
+            "+=,.@_-",
+        )?;
+        for repo in &self.ecr_repositories {
+            let ok = repo == "*"
+                || (!repo.is_empty()
+                    && repo.len() <= 256
+                    && repo.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || "._/-*".contains(c)
+                    }));
+            if !ok {
+                return Err(bad(
+                    "--ecr-repository",
+                    repo,
+                    "an ECR repository name (lowercase, digits, '.', '_', '/', '-'; '*' as a wildcard)",
+                ));
+            }
+        }
+        for zone in &self.hosted_zone_ids {
+            let ok = zone == "*"
+                || (!zone.is_empty()
+                    && zone
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+            if !ok {
+                return Err(bad(
+                    "--hosted-zone-id",
+                    zone,
+                    "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/)",
+                ));
+            }
+        }
+        let secret_ok = !self.secret_prefix.is_empty()
+            && self
+                .secret_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c));
+        if !secret_ok {
+            return Err(bad(
+                "--secret-prefix",
+                &self.secret_prefix,
+                "a Secrets Manager name prefix (letters, digits, /_+=.@-), no wildcard",
+            ));
+        }
+        Ok(())
+    }
+
+    fn scalars(&self) -> [(&'static str, String); 7] {
+        [
+            ("{partition}", self.partition().to_string()),
+            ("{account}", self.account.clone()),
+            ("{region}", self.region.clone()),
+            ("{permissions_role}", self.permissions_role.clone()),
+            ("{state_bucket}", self.state_bucket.clone()),
+            ("{state_key_prefix}", self.state_key_prefix.clone()),
+            ("{secret_prefix}", self.secret_prefix.clone()),
+        ]
+    }
+
+    fn lists(&self) -> [(&'static str, Vec<String>); 5] {
+        let mut layer_accounts = vec![self.account.clone()];
+        for account in &self.layer_accounts {
+            if !layer_accounts.contains(account) {
+                layer_accounts.push(account.clone());
+            }
+        }
+        [
+            ("{layer_account}", layer_accounts),
+            (
+                "{execution_role_prefix}",
+                self.execution_role_prefixes.clone(),
+            ),
+            ("{hosted_zone_id}", self.hosted_zone_ids.clone()),
+            ("{assets_bucket}", self.assets_buckets.clone()),
+            ("{ecr_repository}", self.ecr_repositories.clone()),
+        ]
+    }
+}
+
+fn check_account(flag: &str, account: &str) -> Result<(), StepError> {
+    if account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(bad(flag, account, "a 12-digit AWS account id"))
+    }
+}
+
+fn check_name(flag: &str, value: &str, max: usize, extra: &str) -> Result<(), StepError> {
+    let ok = !value.is_empty()
+        && value.len() <= max
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(bad(
+            flag,
+            value,
+            &format!("1-{max} letters, digits or {extra}"),
+        ))
+    }
+}
+
+fn bad(flag: &str, value: &str, expected: &str) -> StepError {
+    StepError::new(format!("invalid {flag} {value:?}"))
+        .cause(format!("{flag} must be {expected}"))
+        .fix(format!("pass {flag} with {expected}"))
+        .usage()
+}
+
+/// One rendered document: its name and the policy JSON.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub name: &'static str,
+    pub policy: Value,
+}
+
+impl Document {
+    /// The document as written to its file (pretty, as IAM shows it).
+    pub fn text(&self) -> String {
+        serde_json::to_string_pretty(&self.policy).expect("a JSON value always serializes")
+    }
+}
+
+/// Expands one resource pattern over the list placeholder it contains (at most one).
+fn expand(pattern: &str, lists: &[(&'static str, Vec<String>)]) -> Vec<String> {
+    for (key, values) in lists {
+        if pattern.contains(key) {
+            return values.iter().map(|v| pattern.replace(key, v)).collect();
+        }
+    }
+    vec![pattern.to_string()]
+}
+
+/// Renders the documents for concrete, validated inputs: list placeholders expand to one
+/// resource per value (a statement left without resources is dropped), then scalars are
+/// filled in everywhere.
+pub fn render(inputs: &PolicyInputs) -> Result<Vec<Document>, StepError> {
+    inputs.validate()?;
+    let lists = inputs.lists();
+    let scalars = inputs.scalars();
+    let mut documents = Vec::new();
+    for (name, mut template) in templates() {
+        let statements = template["Statement"]
+            .as_array_mut()
+            .expect("templates have statements");
+        for statement in statements.iter_mut() {
+            let resources: Vec<String> = statement["Resource"]
+                .as_array()
+                .expect("templates list resources")
+                .iter()
+                .flat_map(|r| expand(r.as_str().unwrap_or_default(), &lists))
+                .collect();
+            statement["Resource"] = json!(resources);
+        }
+        statements.retain(|s| s["Resource"].as_array().is_some_and(|r| !r.is_empty()));
+        let mut text = template.to_string();
+        for (key, value) in &scalars {
+            text = text.replace(key, value);
+        }
+        let policy: Value = serde_json::from_str(&text)
+            .map_err(|err| StepError::new(format!("rendered policy {name} is not JSON: {err}")))?;
+        documents.push(Document { name, policy });
+    }
+    // Keep the DOCUMENTS order (lambda, iam, networking, storage, assume).
+    documents.sort_by_key(|d| DOCUMENTS.iter().position(|n| *n == d.name));
+    for document in &documents {
+        let size = document.text().len();
+        if size >= MAX_POLICY_CHARS {
+            return Err(StepError::new(format!(
+                "policy document {} is {size} characters, over IAM's {MAX_POLICY_CHARS}",
+                document.name
+            ))
+            .cause("too many repositories, prefixes or hosted zones were given")
+            .fix("use fewer --ecr-repository / --hosted-zone-id values (a shared prefix with '*' works)"));
+        }
+    }
+    Ok(documents)
+}
+
+pub mod cli {
+    //! `iam-policy`: render the documents, list the actions, print the templates.
+
+    use super::*;
+    use clap::{Parser, Subcommand, ValueEnum};
+
+    #[derive(Debug, Parser)]
+    #[command(
+        name = "iam-policy",
+        about = "Least-privilege IAM policies for the Lambda scope, derived from the steps' own permissions table",
+        long_about = "Least-privilege IAM policies for the Lambda scope.\n\n\
+            Every AWS action a step binary calls is listed in one table in the library \
+            (src/permissions.rs); this command renders that table into policy documents for \
+            one account and region (`render`), lists it (`actions`), or prints the \
+            placeholder templates the install module in specs/tofu expands (`template`)."
+    )]
+    pub struct Cli {
+        #[command(subcommand)]
+        pub command: Command,
+    }
+
+    #[derive(Debug, Subcommand)]
+    pub enum Command {
+        /// Render the policy documents for concrete values, save them, and print the
+        /// `aws iam` commands that create and attach them.
+        Render(Box<RenderArgs>),
+        /// List every AWS action each step binary calls and the resource it applies to.
+        Actions {
+            /// Only this binary.
+            #[arg(long, value_name = "NAME")]
+            binary: Option<String>,
+            #[arg(long, value_enum, default_value_t = Format::Text)]
+            format: Format,
+        },
+        /// Print the documents with {placeholders} (the content of specs/tofu/policy-templates.json).
+        Template,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+    pub enum Format {
+        Text,
+        Json,
+    }
+
+    #[derive(Debug, clap::Args)]
+    pub struct RenderArgs {
+        /// The 12-digit AWS account the scopes run in.
+        #[arg(long, value_name = "ID")]
+        pub account: String,
+        /// The region the scopes run in (e.g. us-east-1); the partition follows from it.
+        #[arg(long, value_name = "REGION")]
+        pub region: String,
+        /// The OpenTofu state bucket (scope-configurations `state.tofu_state_bucket`).
+        #[arg(long, value_name = "BUCKET")]
+        pub state_bucket: String,
+        /// Key prefix of the scopes' state objects.
+        #[arg(long, value_name = "PREFIX", default_value = "lambda/")]
+        pub state_key_prefix: String,
+        /// Allowed name prefix of the functions' execution roles (repeatable).
+        #[arg(long = "execution-role-prefix", value_name = "PREFIX", default_values_t = ["np-lambda-".to_string(), "nullplatform-".to_string()])]
+        pub execution_role_prefixes: Vec<String>,
+        /// ECR repository holding function or placeholder images (repeatable; '*' = all of the account).
+        #[arg(long = "ecr-repository", value_name = "NAME", default_values_t = ["*".to_string()])]
+        pub ecr_repositories: Vec<String>,
+        /// Name prefix of the deployments' parameters secrets.
+        #[arg(long, value_name = "PREFIX", default_value = "nullplatform/")]
+        pub secret_prefix: String,
+        /// Bucket holding Zip deployment packages (repeatable; none = image deployments only).
+        #[arg(long = "assets-bucket", value_name = "BUCKET")]
+        pub assets_buckets: Vec<String>,
+        /// Route 53 hosted zone the scopes' records go in (repeatable; '*' = all of the account).
+        #[arg(long = "hosted-zone-id", value_name = "ID", default_values_t = ["*".to_string()])]
+        pub hosted_zone_ids: Vec<String>,
+        /// Another account whose Lambda layers functions may use (repeatable).
+        #[arg(long = "layer-account", value_name = "ID")]
+        pub layer_accounts: Vec<String>,
+        /// Name of the permissions role the agent assumes (the documents attach to it).
+        #[arg(
+            long = "permissions-role-name",
+            value_name = "NAME",
+            default_value = "nullplatform-lambda-scope"
+        )]
+        pub permissions_role: String,
+        /// Name of the agent's own role (gets the `assume` document); default: a placeholder in the commands.
+        #[arg(long, value_name = "NAME")]
+        pub agent_role_name: Option<String>,
+        /// Managed policies are named <PREFIX>-<document>.
+        #[arg(long, value_name = "PREFIX", default_value = "lambda-scope")]
+        pub policy_name_prefix: String,
+        /// Directory the documents are saved in (created when missing).
+        #[arg(long, value_name = "DIR", default_value = "lambda-scope-iam")]
+        pub output: PathBuf,
+        /// `text`: documents and commands for a person; `json`: one JSON object.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        pub format: Format,
+    }
+
+    impl RenderArgs {
+        pub fn inputs(&self) -> PolicyInputs {
+            PolicyInputs {
+                account: self.account.clone(),
+                region: self.region.clone(),
+                state_bucket: self.state_bucket.clone(),
+                state_key_prefix: self.state_key_prefix.clone(),
+                execution_role_prefixes: self.execution_role_prefixes.clone(),
+                ecr_repositories: self.ecr_repositories.clone(),
+                secret_prefix: self.secret_prefix.clone(),
+                assets_buckets: self.assets_buckets.clone(),
+                hosted_zone_ids: self.hosted_zone_ids.clone(),
+                layer_accounts: self.layer_accounts.clone(),
+                permissions_role: self.permissions_role.clone(),
+            }
+        }
+    }
+
+    /// Entry point of the `iam-policy` binary: the one place errors become a report.
+    pub fn main() -> ExitCode {
+        let cli = Cli::parse();
+        match run(&cli) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("{err}");
+                ExitCode::from(err.exit_code.max(1))
+            }
+        }
+    }
+
+    /// Runs one command and returns what it prints.
+    pub fn run(cli: &Cli) -> Result<String, StepError> {
+        match &cli.command {
+            Command::Render(args) => render_command(args),
+            Command::Actions { binary, format } => actions_command(binary.as_deref(), *format),
+            Command::Template => Ok(format!("{}\n", template_text())),
+        }
+    }
+
+    /// The templates as saved in specs/tofu/policy-templates.json.
+    pub fn template_text() -> String {
+        serde_json::to_string_pretty(&json!(templates())).expect("JSON serializes")
+    }
+
+    fn actions_command(binary: Option<&str>, format: Format) -> Result<String, StepError> {
+        let steps: Vec<&StepPermissions> = match binary {
+            Some(name) => vec![permissions::for_binary(name).ok_or_else(|| {
+                let known: Vec<&str> = permissions::STEP_ACTIONS.iter().map(|s| s.binary).collect();
+                StepError::new(format!(
+                    "no step binary named {name:?} in the permissions table"
+                ))
+                .cause(format!("known binaries: {}", known.join(", ")))
+                .fix("check the name, or add the binary to src/permissions.rs")
+                .usage()
+            })?],
+            None => permissions::STEP_ACTIONS.iter().collect(),
+        };
+        match format {
+            Format::Json => {
+                let value: Vec<Value> = steps
+                    .iter()
+                    .map(|step| {
+                        json!({
+                            "binary": step.binary,
+                            "caller": format!("{:?}", step.caller),
+                            "calls": step.calls.iter().map(|(action, res)| json!({
+                                "action": action,
+                                "resource": res.patterns(),
+                            })).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                Ok(format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&value).expect("JSON serializes")
+                ))
+            }
+            Format::Text => {
+                let mut out = String::new();
+                for step in steps {
+                    let who = match step.caller {
+                        Caller::Agent => "agent's own credentials",
+                        Caller::PermissionsRole => "permissions role",
+                    };
+                    let _ = writeln!(out, "{} ({who})", step.binary);
+                    if step.calls.is_empty() {
+                        let _ = writeln!(out, "  (no AWS calls)");
+                    }
+                    for (action, res) in step.calls {
+                        let _ = writeln!(out, "  {action:<48} {res}");
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    fn render_command(args: &RenderArgs) -> Result<String, StepError> {
+        let inputs = args.inputs();
+        let documents = render(&inputs)?;
+        check_name(
+            "--policy-name-prefix",
+            &args.policy_name_prefix,
+            100,
+            "+=,.@_-",
+        )?;
+        if let Some(agent) = &args.agent_role_name {
+            check_name("--agent-role-name", agent, 64, "+=,.@_-")?;
+        }
+        std::fs::create_dir_all(&args.output).map_err(|err| write_error(&args.output, err))?;
+        let dir = std::path::absolute(&args.output).unwrap_or_else(|_| args.output.clone());
+        let mut files = Vec::new();
+        for document in &documents {
+            let path = dir.join(format!(
+                "{}-{}.json",
+                args.policy_name_prefix, document.name
+            ));
+            std::fs::write(&path, document.text() + "\n").map_err(|err| write_error(&path, err))?;
+            files.push(path);
+        }
+        let commands = commands(args, &inputs, &documents, &files);
+        match args.format {
+            Format::Json => {
+                let value = json!({
+                    "documents": documents.iter().map(|d| (d.name.to_string(), d.policy.clone())).collect::<serde_json::Map<_, _>>(),
+                    "files": files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+                    "commands": commands,
+                });
+                Ok(format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&value).expect("JSON serializes")
+                ))
+            }
+            Format::Text => {
+                let mut out = String::new();
+                for (document, path) in documents.iter().zip(&files) {
+                    let _ = writeln!(
+                        out,
+                        "# {} ({} characters) -> {}",
+                        document.name,
+                        document.text().len(),
+                        path.display()
+                    );
+                    let _ = writeln!(out, "{}\n", document.text());
+                }
+                if inputs.assets_buckets.is_empty() {
+                    let _ = writeln!(out, "# note: no --assets-bucket given: Zip deployments (s3:GetObject on the package) are not allowed\n");
+                }
+                let _ = writeln!(out, "# create the policies and attach them:");
+                for command in &commands {
+                    let _ = writeln!(out, "{command}");
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    fn write_error(path: &Path, err: std::io::Error) -> StepError {
+        StepError::new(format!("could not write {}: {err}", path.display()))
+            .cause("the directory is missing or not writable")
+            .fix("pass a writable directory with --output")
+    }
+
+    fn quote(text: &str) -> String {
+        String::from_utf8_lossy(&shell_quote::Sh::quote_vec(text)).into_owned()
+    }
+
+    fn commands(
+        args: &RenderArgs,
+        inputs: &PolicyInputs,
+        documents: &[Document],
+        files: &[PathBuf],
+    ) -> Vec<String> {
+        let partition = inputs.partition();
+        let mut commands = Vec::new();
+        for (document, path) in documents.iter().zip(files) {
+            let name = format!("{}-{}", args.policy_name_prefix, document.name);
+            let file = quote(&format!("file://{}", path.display()));
+            if document.name == "assume" {
+                let agent = args
+                    .agent_role_name
+                    .as_deref()
+                    .map(quote)
+                    .unwrap_or_else(|| "\"$AGENT_ROLE_NAME\"".to_string());
+                commands.push(format!(
+                    "aws iam put-role-policy --role-name {agent} --policy-name {name} --policy-document {file}"
+                ));
+                continue;
+            }
+            commands.push(format!(
+                "aws iam create-policy --policy-name {name} --policy-document {file}"
+            ));
+            commands.push(format!(
+                "aws iam attach-role-policy --role-name {} --policy-arn arn:{partition}:iam::{}:policy/{name}",
+                quote(&inputs.permissions_role),
+                inputs.account
+            ));
+        }
+        commands
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_follows_the_region() {
+        assert_eq!(
+            PolicyInputs::new("123456789012", "us-east-1", "b-1").partition(),
+            "aws"
+        );
+        assert_eq!(
+            PolicyInputs::new("123456789012", "cn-north-1", "b-1").partition(),
+            "aws-cn"
+        );
+        assert_eq!(
+            PolicyInputs::new("123456789012", "us-gov-west-1", "b-1").partition(),
+            "aws-us-gov"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        let ok = PolicyInputs::new("123456789012", "us-east-1", "my-state");
+        assert!(ok.validate().is_ok());
+        for broken in [
+            PolicyInputs {
+                account: "12345".into(),
+                ..ok.clone()
+            },
+            PolicyInputs {
+                account: "*".into(),
+                ..ok.clone()
+            },
+            PolicyInputs {
+                region: "useast1".into(),
+                ..ok.clone()
+            },
+            PolicyInputs {
+                state_bucket: "Bad_Bucket".into(),
+                ..ok.clone()
+            },
+            PolicyInputs {
+                execution_role_prefixes: vec!["np-*".into()],
+                ..ok.clone()
+            },
+            PolicyInputs {
+                execution_role_prefixes: vec![],
+                ..ok.clone()
+            },
+            PolicyInputs {
+                secret_prefix: "*".into(),
+                ..ok.clone()
+            },
+            PolicyInputs {
+                hosted_zone_ids: vec!["/hostedzone/Z1".into()],
+                ..ok.clone()
+            },
+            PolicyInputs {
+                state_key_prefix: "lambda".into(),
+                ..ok.clone()
+            },
+        ] {
+            let err = broken.validate().expect_err("must be rejected");
+            assert_eq!(err.exit_code, 2, "{err}");
+        }
+    }
+
+    #[test]
+    fn list_placeholders_expand_and_empty_lists_drop_the_statement() {
+        let mut inputs = PolicyInputs::new("123456789012", "us-east-1", "my-state");
+        let storage = |docs: &[Document]| docs.iter().find(|d| d.name == "storage").unwrap().text();
+        let without = render(&inputs).unwrap();
+        assert!(!storage(&without).contains("AssetObject"));
+        inputs.assets_buckets = vec!["assets-a".into(), "assets-b".into()];
+        let with = render(&inputs).unwrap();
+        assert!(storage(&with).contains("arn:aws:s3:::assets-a/*"));
+        assert!(storage(&with).contains("arn:aws:s3:::assets-b/*"));
+        for document in &with {
+            assert!(!document.text().contains('{') || !document.text().contains("{account}"));
+        }
+    }
+}
