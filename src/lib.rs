@@ -2,9 +2,11 @@
 //! Each workflow step is a small binary in `src/bin/`; the logic lives in these
 //! modules, one concern each.
 
+pub mod arn;
 pub mod aws;
 pub mod config;
 pub mod context;
+pub mod credentials;
 pub mod np;
 pub mod permissions;
 pub mod policy;

@@ -19,7 +19,7 @@ use crate::report::{Secret, StepError};
 pub struct StepArgs {
     /// File the outputs are written to as `export NAME=value` lines; the sourced shim
     /// passes a private (0600) temporary file and sources it after a successful run.
-    #[arg(long, value_name = "FILE", env = "SCOPE_OUTPUTS_FILE")]
+    #[arg(long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
     /// `shell`: outputs go to --outputs-file; `json`: outputs are printed as one JSON
     /// object on stdout (secret values shown as "***").

@@ -49,6 +49,8 @@ pub fn which(name: &str) -> Option<PathBuf> {
 pub struct MotoServer {
     child: Child,
     pub port: u16,
+    /// moto's request recording (every request with headers and body), one JSON line each.
+    recording: tempfile::NamedTempFile,
 }
 
 impl MotoServer {
@@ -59,9 +61,12 @@ impl MotoServer {
     /// Starts moto with extra environment (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`).
     pub fn start_with_env(env: &[(&str, &str)]) -> MotoServer {
         let port = free_port();
+        let recording = tempfile::NamedTempFile::new().expect("recording file");
         let mut command = Command::new(moto_server_command());
         command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_ENABLE_RECORDING", "True")
+            .env("MOTO_RECORDER_FILEPATH", recording.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -69,7 +74,11 @@ impl MotoServer {
             command.env(key, value);
         }
         let child = command.spawn().expect("start moto_server");
-        let server = MotoServer { child, port };
+        let server = MotoServer {
+            child,
+            port,
+            recording,
+        };
         server.wait_ready();
         server
     }
@@ -86,7 +95,10 @@ impl MotoServer {
             }
             std::thread::sleep(Duration::from_millis(25));
         }
-        panic!("moto_server did not listen on port {} within 20 s", self.port);
+        panic!(
+            "moto_server did not listen on port {} within 20 s",
+            self.port
+        );
     }
 
     /// Environment for a process that should talk to this server with the
@@ -97,8 +109,27 @@ impl MotoServer {
             ("AWS_ACCESS_KEY_ID".into(), "AKIAAGENTBASE0000000".into()),
             ("AWS_SECRET_ACCESS_KEY".into(), "agent-base-secret".into()),
             ("AWS_REGION".into(), "us-east-1".into()),
+            ("AWS_DEFAULT_REGION".into(), "us-east-1".into()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ]
+    }
+
+    /// Every request moto received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        std::fs::read_to_string(self.recording.path())
+            .unwrap_or_default()
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(RecordedRequest::parse)
+            .collect()
+    }
+
+    /// The recorded requests for one API action (e.g. `AssumeRole`).
+    pub fn calls(&self, action: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|request| request.action.as_deref() == Some(action))
+            .collect()
     }
 
     /// Runs the AWS CLI against this server (set-up only; the product never uses it).
@@ -189,7 +220,10 @@ pub fn np_env(dir: &Path, rules: serde_json::Value) -> Vec<(String, String)> {
     vec![
         ("NP_CLI".into(), np_standin().display().to_string()),
         ("NP_FIXTURES".into(), fixtures.display().to_string()),
-        ("NP_CALL_LOG".into(), dir.join("np-calls.jsonl").display().to_string()),
+        (
+            "NP_CALL_LOG".into(),
+            dir.join("np-calls.jsonl").display().to_string(),
+        ),
     ]
 }
 
@@ -204,4 +238,74 @@ pub fn np_calls(dir: &Path) -> Vec<Vec<String>> {
 
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// One request as moto recorded it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub url: String,
+    /// `Action=` of query-protocol services, or the `X-Amz-Target` operation.
+    pub action: Option<String>,
+    /// The access key id that signed the request.
+    pub access_key_id: Option<String>,
+    /// The raw body as text.
+    pub body: String,
+    /// The body parsed as a form (query-protocol services); empty for JSON/REST bodies.
+    pub form: Vec<(String, String)>,
+}
+
+impl RecordedRequest {
+    fn parse(line: &str) -> RecordedRequest {
+        let entry: serde_json::Value = serde_json::from_str(line).expect("recording line is JSON");
+        let raw_body = entry["body"].as_str().unwrap_or_default();
+        let body_bytes = if entry["body_encoded"].as_bool() == Some(true) {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(raw_body)
+                .unwrap_or_default()
+        } else {
+            raw_body.as_bytes().to_vec()
+        };
+        let headers = &entry["headers"];
+        let header = |name: &str| {
+            headers.as_object().and_then(|map| {
+                map.iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .and_then(|(_, value)| value.as_str().map(str::to_string))
+            })
+        };
+        let form: Vec<(String, String)> =
+            form_urlencoded::parse(&body_bytes).into_owned().collect();
+        let body = String::from_utf8_lossy(&body_bytes).into_owned();
+        let action = form
+            .iter()
+            .find(|(key, _)| key == "Action")
+            .map(|(_, value)| value.clone())
+            .or_else(|| {
+                header("X-Amz-Target").and_then(|t| t.rsplit('.').next().map(str::to_string))
+            });
+        let access_key_id = header("Authorization").and_then(|auth| {
+            auth.split("Credential=")
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .map(str::to_string)
+        });
+        RecordedRequest {
+            method: entry["method"].as_str().unwrap_or_default().to_string(),
+            url: entry["url"].as_str().unwrap_or_default().to_string(),
+            action,
+            access_key_id,
+            body,
+            form,
+        }
+    }
+
+    /// The value of a form field of a query-protocol request (`Action=...&Name=value`).
+    pub fn form(&self, name: &str) -> Option<String> {
+        self.form
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    }
 }

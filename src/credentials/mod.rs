@@ -1,0 +1,260 @@
+//! The assume-role step: resolve the role (see [`chain`]), validate the request
+//! ([`request`]), reuse cached credentials or call STS ([`cache`], [`sts`]), and
+//! emit the temporary credentials as outputs every later step inherits.
+
+pub mod cache;
+pub mod chain;
+pub mod request;
+pub mod sts;
+
+use jiff::Timestamp;
+
+use crate::aws;
+use crate::context::Context;
+use crate::np::NpClient;
+use crate::report::StepError;
+use crate::step::{progress, warn, Outputs};
+use cache::{CacheKey, CredentialCache, Lookup};
+use chain::{ChainInputs, ResolvedRole};
+use request::{AssumeRequest, RequestInputs};
+use sts::{AssumedCredentials, Provenance};
+
+/// Settings of the assume-role step; each is read from the environment variable
+/// named in its help (the flags exist for people running the binary by hand).
+#[derive(Debug, Clone, clap::Args)]
+pub struct AssumeRoleSettings {
+    /// Role to assume, overriding every other source.
+    #[arg(long, env = "ASSUME_ROLE_ARN", value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// Selector of the AWS IAM provider entry (iam_role_arns.arns[].selector).
+    #[arg(long, env = "ASSUME_ROLE_SELECTOR", default_value = "lambda")]
+    pub selector: String,
+    /// Role used when no provider names one.
+    #[arg(long, env = "ASSUME_ROLE_ARN_DEFAULT", value_name = "ARN")]
+    pub default_role_arn: Option<String>,
+    /// STS session name (2–64 of [A-Za-z0-9+=,.@_-]); default np-lambda-<scope id>.
+    #[arg(long, env = "ASSUME_ROLE_SESSION_NAME")]
+    pub session_name: Option<String>,
+    /// Session lifetime in seconds, 900–43200 [default: 3600].
+    #[arg(long, env = "ASSUME_ROLE_DURATION_SECONDS", value_name = "SECONDS")]
+    pub duration_seconds: Option<String>,
+    /// ExternalId sent to STS when the IAM provider entry has none.
+    #[arg(long, env = "ASSUME_ROLE_EXTERNAL_ID", hide_env_values = true)]
+    pub external_id: Option<String>,
+    /// Comma-separated managed session-policy ARNs (at most 10).
+    #[arg(long, env = "ASSUME_ROLE_POLICY_ARNS", value_name = "ARNS")]
+    pub policy_arns: Option<String>,
+    /// Inline session policy (one IAM policy JSON document).
+    #[arg(long, env = "ASSUME_ROLE_SESSION_POLICY", value_name = "JSON")]
+    pub session_policy: Option<String>,
+    /// Send session tags (nullplatform:scope-id, …); the trust policy must allow sts:TagSession.
+    #[arg(
+        long,
+        env = "ASSUME_ROLE_SESSION_TAGS",
+        default_value = "false",
+        value_name = "BOOL"
+    )]
+    pub session_tags: String,
+    /// STS attempts for throttling and transient errors (others fail at once).
+    #[arg(long, env = "ASSUME_ROLE_MAX_ATTEMPTS", default_value_t = 3)]
+    pub max_attempts: u32,
+    /// Credentials cache folder, or `off` [default: <user cache dir>/lambda-scope/credentials].
+    #[arg(long, env = "SCOPE_CREDENTIALS_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<String>,
+    /// Cached credentials are reused only while more than this many seconds remain.
+    #[arg(long, env = "ASSUME_ROLE_REFRESH_SECONDS", default_value_t = 300)]
+    pub refresh_seconds: i64,
+}
+
+/// Output names, in the order they are written.
+pub const OUTPUT_NAMES: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "ASSUME_ROLE_ARN",
+    "ASSUME_ROLE_SOURCE",
+];
+
+/// Runs the step: `Ok` with no outputs when no role is configured.
+pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, StepError> {
+    let context = Context::from_env()?;
+    let chain = ChainInputs {
+        explicit_arn: settings.role_arn.clone(),
+        selector: settings.selector.clone(),
+        default_arn: settings.default_role_arn.clone(),
+    };
+    let Some(role) = chain::resolve_role(&chain, &context, &NpClient::from_env())? else {
+        progress("🔓 No role to assume is configured (ASSUME_ROLE_ARN, AWS IAM provider, scope-configurations, ASSUME_ROLE_ARN_DEFAULT): later steps use the agent's own credentials");
+        return Ok(Outputs::new());
+    };
+    let source_description = role.source.describe(&settings.selector);
+    progress(format!("🔐 Role {} (from {source_description})", role.arn));
+
+    let request = build_request(settings, &context, &role)?;
+    let cache = CredentialCache::from_setting(settings.cache_dir.as_deref());
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_STS")
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .unwrap_or_default();
+    let key = CacheKey::new(&request, &base_identity(), &endpoint);
+
+    if let Some(cache) = &cache {
+        match cache.load(&key, settings.refresh_seconds, Timestamp::now()) {
+            Lookup::Hit(credentials) => {
+                progress(format!(
+                    "♻️  Reusing cached credentials for session {} (valid until {})",
+                    request.session_name, credentials.expiration
+                ));
+                return Ok(outputs(&credentials, &role));
+            }
+            Lookup::Ignored(reason) => warn(format!(
+                "credential cache entry ignored: {reason}; replacing it"
+            )),
+            Lookup::Miss | Lookup::Expiring => {}
+        }
+    }
+
+    let config = aws::sdk_config(settings.max_attempts).await;
+    let client = aws_sdk_sts::Client::new(&config);
+    let credentials =
+        sts::assume_role(&client, &request, &Provenance { source_description }).await?;
+    progress(format!(
+        "✅ Assumed {} as session {} (valid until {})",
+        role.arn, request.session_name, credentials.expiration
+    ));
+    if let Some(cache) = &cache {
+        if let Err(err) = cache.store(&key, &credentials) {
+            warn(format!(
+                "could not cache the credentials in {}: {err}",
+                cache.dir().display()
+            ));
+        }
+    }
+    Ok(outputs(&credentials, &role))
+}
+
+fn build_request(
+    settings: &AssumeRoleSettings,
+    context: &Context,
+    role: &ResolvedRole,
+) -> Result<AssumeRequest, StepError> {
+    let scope_id = context.scope_id();
+    let session_tags = if parse_bool(&settings.session_tags, "ASSUME_ROLE_SESSION_TAGS")? {
+        session_tags(context)
+    } else {
+        Vec::new()
+    };
+    // The IAM provider's own external_id wins: it is the value the role's trust policy was issued with.
+    let external_id = role
+        .external_id
+        .as_deref()
+        .or(settings.external_id.as_deref());
+    AssumeRequest::build(
+        role.arn.clone(),
+        &RequestInputs {
+            session_name: settings.session_name.as_deref(),
+            scope_id: scope_id.as_deref(),
+            duration_seconds: settings.duration_seconds.as_deref(),
+            external_id,
+            policy_arns: settings.policy_arns.as_deref(),
+            session_policy: settings.session_policy.as_deref(),
+            session_tags,
+        },
+    )
+}
+
+/// Tags naming what acted, from the context (only values that are present).
+fn session_tags(context: &Context) -> Vec<(String, String)> {
+    [
+        ("nullplatform:scope-id", "scope.id"),
+        ("nullplatform:namespace", "namespace.slug"),
+        ("nullplatform:application", "application.slug"),
+        ("nullplatform:scope", "scope.slug"),
+    ]
+    .iter()
+    .filter_map(|(key, path)| context.string(path).map(|value| (key.to_string(), value)))
+    .collect()
+}
+
+pub fn parse_bool(value: &str, name: &str) -> Result<bool, StepError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "false" | "0" | "no" | "off" => Ok(false),
+        "true" | "1" | "yes" | "on" => Ok(true),
+        other => Err(
+            StepError::new(format!("{name} is '{other}', not a boolean"))
+                .fix(format!("set {name} to true or false"))
+                .usage(),
+        ),
+    }
+}
+
+/// Who the base credentials are, without a network call: the access key id when
+/// the agent uses static or environment keys, else the web-identity role or profile.
+fn base_identity() -> String {
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    if let Some(key) = var("AWS_ACCESS_KEY_ID") {
+        return format!("key:{key}");
+    }
+    if let Some(role) = var("AWS_ROLE_ARN") {
+        return format!("web-identity:{role}");
+    }
+    format!(
+        "profile:{}",
+        var("AWS_PROFILE").unwrap_or_else(|| "default".into())
+    )
+}
+
+fn outputs(credentials: &AssumedCredentials, role: &ResolvedRole) -> Outputs {
+    let mut outputs = Outputs::new();
+    outputs
+        .set("AWS_ACCESS_KEY_ID", credentials.access_key_id.clone())
+        .set_secret(
+            "AWS_SECRET_ACCESS_KEY",
+            credentials.secret_access_key.clone(),
+        )
+        .set_secret("AWS_SESSION_TOKEN", credentials.session_token.clone())
+        .set(
+            "AWS_CREDENTIAL_EXPIRATION",
+            credentials.expiration.to_string(),
+        )
+        .set("ASSUME_ROLE_ARN", role.arn.as_str())
+        .set("ASSUME_ROLE_SOURCE", role.source.as_str());
+    debug_assert!(outputs.names().eq(OUTPUT_NAMES.iter().copied()));
+    outputs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Secret;
+
+    #[test]
+    fn booleans() {
+        assert!(parse_bool("TRUE", "X").unwrap());
+        assert!(!parse_bool("", "X").unwrap());
+        assert!(parse_bool("maybe", "X")
+            .unwrap_err()
+            .what
+            .contains("X is 'maybe'"));
+    }
+
+    #[test]
+    fn expiration_is_rfc3339_in_outputs() {
+        let credentials = AssumedCredentials {
+            access_key_id: "ASIA".into(),
+            secret_access_key: Secret::new("s"),
+            session_token: Secret::new("t"),
+            expiration: Timestamp::from_second(1_795_000_000).unwrap(),
+            assumed_role_arn: String::new(),
+        };
+        let role = ResolvedRole {
+            arn: crate::arn::RoleArn::parse("arn:aws:iam::123456789012:role/r").unwrap(),
+            source: chain::RoleSource::Default,
+            external_id: None,
+        };
+        let outputs = outputs(&credentials, &role);
+        let expiration = outputs.get("AWS_CREDENTIAL_EXPIRATION").unwrap();
+        assert_eq!(expiration, "2026-11-18T11:06:40Z");
+        assert_eq!(outputs.get("ASSUME_ROLE_SOURCE"), Some("default"));
+    }
+}
