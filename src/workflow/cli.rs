@@ -1,0 +1,213 @@
+//! The `scope-workflow` command line: `run` a workflow locally (what `np service workflow
+//! exec` does under the agent) and `route` a notification for the channel `entrypoint`.
+//! Every failure is one ❌/💡/🔧 report on the progress stream and a non-zero exit code.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use super::document::{Document, Env};
+use super::run::{Carry, Runner, Stream};
+use super::spec::parse_steps;
+use crate::report::StepError;
+use crate::routing;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "scope-workflow",
+    version,
+    about = "Runs the scope's YAML workflows locally, exactly as the nullplatform agent would",
+    long_about = "Runs the scope's YAML workflows locally, exactly as the nullplatform agent would \
+(include, configuration, script/command/workflow/executor steps, outputs, overrides), and routes \
+notifications to workflows for the channel entrypoint. See reference/engine.md for the semantics."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a workflow: each step in its own bash, outputs carried to later steps.
+    #[command(
+        after_help = "Environment:\n  CONTEXT             the action context JSON, when --context is not given\n  \
+SCOPE_LOG_STREAM    stderr sends the runner's progress to stderr (also read from the workflow's configuration)\n  \
+NP_OUTPUT_DIR       where executor checks write their files (default: a temporary directory)\n\n\
+Every other variable of the environment is passed on to the steps.\n\
+Exit status: 0 when every step succeeded; the failing step's exit code otherwise; 2 for a bad workflow."
+    )]
+    Run(RunArgs),
+    /// Route NP_ACTION_CONTEXT to a workflow; prints `export NAME='value'` lines for the entrypoint.
+    #[command(after_help = ROUTE_HELP)]
+    Route(RouteArgs),
+}
+
+const ROUTE_HELP: &str = "Routing:\n  \
+log:read → workflows/log/log.yaml; metric:list → workflows/metric/list.yaml; metric:* → workflows/metric/metric.yaml;\n  \
+instance:data → workflows/instance/list.yaml\n  \
+with .parameters.deployment_id → workflows/deployment/<name>.yaml: start-initial→initial, start-blue-green→blue_green,\n    \
+switch-traffic→switch_traffic, rollback-deployment→rollback, finalize-blue-green→finalize, delete-deployment→delete,\n    \
+diagnose-deployment→diagnose\n  \
+otherwise → workflows/scope/<name>.yaml: create-scope→create, update-scope→update, delete-scope→delete,\n    \
+diagnose-scope→diagnose, invoke→invoke, adjust-provisioned-concurrency→adjust_provisioned_concurrency,\n    \
+adjust-reserved-concurrency→adjust_reserved_concurrency; else by .type (create/update/delete/diagnose);\n    \
+else a custom slug names the file (dashes as underscores).\n\
+A workflow missing from --service-path is looked up in the overrides dirs; each overrides dir holding the same\n\
+relative path (e.g. <dir>/workflows/scope/create.yaml) adds an override layer.\n\n\
+Prints: NP_ACTION_CONTEXT CONTEXT SCOPE_ID DEPLOYMENT_ID SERVICE_ACTION SERVICE_ACTION_TYPE NOTIFICATION_ACTION\n\
+SERVICE_PATH OVERRIDES_PATH SCOPE_WORKFLOW_KIND SCOPE_WORKFLOW_TELEMETRY SCOPE_WORKFLOW_PATH SCOPE_WORKFLOW_OVERRIDES\n\
+(overrides one per line).";
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The workflow YAML file.
+    #[arg(value_name = "WORKFLOW")]
+    pub workflow: PathBuf,
+    /// An override file layered on the workflow (repeatable; applied in order, last wins).
+    #[arg(long, value_name = "FILE")]
+    pub overrides: Vec<PathBuf>,
+    /// A JSON file whose content becomes CONTEXT (default: CONTEXT from the environment).
+    #[arg(long, value_name = "FILE")]
+    pub context: Option<PathBuf>,
+    /// Sets SERVICE_PATH (default: the repository root holding workflows/ and steps/).
+    #[arg(long, value_name = "DIR")]
+    pub service_path: Option<PathBuf>,
+    /// Carry only declared outputs between steps; a declared output never set is an error.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the merged workflow (includes and overrides applied) and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_override_self = true)]
+pub struct RouteArgs {
+    /// The service path holding workflows/ (the last one given wins).
+    #[arg(long, value_name = "DIR")]
+    pub service_path: PathBuf,
+    /// Comma-separated overrides dirs (repeatable).
+    #[arg(long, value_name = "DIR[,DIR]", action = clap::ArgAction::Append)]
+    pub overrides_path: Vec<String>,
+    /// The notification, as the channel sends it (single quotes around the JSON allowed).
+    #[arg(
+        long,
+        env = "NP_ACTION_CONTEXT",
+        hide_env_values = true,
+        value_name = "JSON"
+    )]
+    pub action_context: Option<String>,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (result, stream) = match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Route(args) => (route(&args), Stream::Stderr),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            stream.line(&err.to_string());
+            ExitCode::from(err.exit_code.max(1))
+        }
+    }
+}
+
+fn route(args: &RouteArgs) -> Result<(), StepError> {
+    let overrides: Vec<PathBuf> = args
+        .overrides_path
+        .iter()
+        .flat_map(|list| list.split(','))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    let raw = args.action_context.clone().unwrap_or_default();
+    let routed = routing::route(&raw, &args.service_path, &overrides)?;
+    print!("{}", routed.outputs().to_shell());
+    Ok(())
+}
+
+/// The environment a run starts from: the process environment (UTF-8 entries), CONTEXT
+/// and SERVICE_PATH.
+pub fn base_env(args: &RunArgs) -> Result<Env, StepError> {
+    let mut env: Env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    if let Some(path) = &args.context {
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            StepError::new(format!("cannot read the context file {}", path.display()))
+                .cause(err.to_string())
+                .usage()
+        })?;
+        serde_json::from_str::<serde_json::Value>(&text).map_err(|err| {
+            StepError::new(format!("the context file {} is not JSON", path.display()))
+                .cause(err.to_string())
+                .fix("pass a JSON document, e.g. the notification or a built context")
+                .usage()
+        })?;
+        env.insert("CONTEXT".into(), text.trim().to_string());
+    }
+    let service_path = match &args.service_path {
+        Some(dir) => dir.clone(),
+        None => repository_root(&args.workflow),
+    };
+    let service_path = std::fs::canonicalize(&service_path).unwrap_or(service_path);
+    env.insert("SERVICE_PATH".into(), service_path.display().to_string());
+    Ok(env)
+}
+
+/// The nearest ancestor (of the workflow, then of the current directory) holding both
+/// `workflows/` and `steps/`; else the workflow's folder.
+pub fn repository_root(workflow: &Path) -> PathBuf {
+    let is_root = |dir: &Path| dir.join("workflows").is_dir() && dir.join("steps").is_dir();
+    let workflow = std::fs::canonicalize(workflow).unwrap_or_else(|_| workflow.to_path_buf());
+    let cwd = std::env::current_dir().unwrap_or_default();
+    for start in [workflow.parent().map(Path::to_path_buf), Some(cwd)]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(root) = start.ancestors().find(|dir| is_root(dir)) {
+            return root.to_path_buf();
+        }
+    }
+    workflow.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn run(args: &RunArgs) -> (Result<(), StepError>, Stream) {
+    let initial = match std::env::var("SCOPE_LOG_STREAM").as_deref() {
+        Ok("stderr") => Stream::Stderr,
+        _ => Stream::Stdout,
+    };
+    let mut runner = match Runner::new(if args.strict {
+        Carry::Strict
+    } else {
+        Carry::Exported
+    }) {
+        Ok(runner) => runner,
+        Err(err) => return (Err(err), initial),
+    };
+    runner.stream = initial;
+    let result = run_with(args, &mut runner);
+    (result, runner.stream)
+}
+
+fn run_with(args: &RunArgs, runner: &mut Runner) -> Result<(), StepError> {
+    let base = base_env(args)?;
+    let load = |path: &Path| Document::load(path, &base).map_err(StepError::usage);
+    let mut doc = load(&args.workflow)?;
+    for file in &args.overrides {
+        let layer = load(file)?;
+        doc.apply_overrides(&layer).map_err(StepError::usage)?;
+    }
+    // Catch unknown types and missing keys before anything runs.
+    parse_steps(&doc.steps).map_err(StepError::usage)?;
+    if args.dry_run {
+        print!("{}", doc.to_yaml());
+        return Ok(());
+    }
+    runner.run_document(&doc, &base).map(|_| ())
+}
