@@ -11,4 +11,6 @@ pub mod np;
 pub mod permissions;
 pub mod policy;
 pub mod report;
+pub mod routing;
 pub mod step;
+pub mod workflow;
