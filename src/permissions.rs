@@ -74,7 +74,8 @@ impl Res {
     /// Scalars: `{partition}`, `{account}`, `{region}`, `{permissions_role}`,
     /// `{state_bucket}`, `{state_key_prefix}`, `{secret_prefix}`. Lists (one pattern per
     /// value; none → no statement): `{layer_account}`, `{execution_role_prefix}`,
-    /// `{hosted_zone_id}`, `{assets_bucket}`, `{ecr_repository}`.
+    /// `{hosted_zone_id}`, `{assets_bucket}`, `{ecr_repository}` (and `{protected_role}`,
+    /// used by the renderer's Deny statement).
     pub fn patterns(self) -> &'static [&'static str] {
         match self {
             Res::Unscoped => &["*"],

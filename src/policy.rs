@@ -102,12 +102,35 @@ fn templates_from(table: &[StepPermissions]) -> BTreeMap<&'static str, Value> {
                     statement
                 })
                 .collect();
+            let mut statements = statements;
+            if *name == "iam" {
+                statements.push(protect_scope_roles(by_res));
+            }
             Some((
                 *name,
                 json!({"Version": "2012-10-17", "Statement": statements}),
             ))
         })
         .collect()
+}
+
+/// The execution-role prefixes are wide (`nullplatform-*` also matches the conventional
+/// agent role `nullplatform-<cluster>-agent-role`): an explicit Deny keeps every IAM action
+/// of the table off the permissions role itself and off the agent's role, so the scope
+/// can never widen its own permissions or pass those roles to a function.
+fn protect_scope_roles(by_res: &BTreeMap<Res, Vec<&str>>) -> Value {
+    let mut actions: Vec<&str> = by_res.values().flatten().copied().collect();
+    actions.sort();
+    actions.dedup();
+    json!({
+        "Sid": "ProtectScopeRoles",
+        "Effect": "Deny",
+        "Action": actions,
+        "Resource": [
+            "arn:{partition}:iam::{account}:role/{permissions_role}",
+            "arn:{partition}:iam::{account}:role/{protected_role}",
+        ],
+    })
 }
 
 /// The concrete values a policy is rendered for; check them with [`PolicyInputs::validate`].
@@ -127,6 +150,8 @@ pub struct PolicyInputs {
     pub layer_accounts: Vec<String>,
     /// Name of the permissions role the agent assumes.
     pub permissions_role: String,
+    /// Other roles the scope must never touch (the agent's own role).
+    pub protected_roles: Vec<String>,
 }
 
 impl PolicyInputs {
@@ -144,6 +169,7 @@ impl PolicyInputs {
             hosted_zone_ids: vec!["*".to_string()],
             layer_accounts: Vec::new(),
             permissions_role: "nullplatform-lambda-scope".to_string(),
+            protected_roles: Vec::new(),
         }
     }
 
@@ -233,6 +259,9 @@ impl PolicyInputs {
             64,
             "+=,.@_-",
         )?;
+        for role in &self.protected_roles {
+            check_name("--agent-role-name", role, 64, "+=,.@_-")?;
+        }
         for repo in &self.ecr_repositories {
             let ok = repo == "*"
                 || (!repo.is_empty()
@@ -289,7 +318,7 @@ impl PolicyInputs {
         ]
     }
 
-    fn lists(&self) -> [(&'static str, Vec<String>); 5] {
+    fn lists(&self) -> [(&'static str, Vec<String>); 6] {
         let mut layer_accounts = vec![self.account.clone()];
         for account in &self.layer_accounts {
             if !layer_accounts.contains(account) {
@@ -305,6 +334,7 @@ impl PolicyInputs {
             ("{hosted_zone_id}", self.hosted_zone_ids.clone()),
             ("{assets_bucket}", self.assets_buckets.clone()),
             ("{ecr_repository}", self.ecr_repositories.clone()),
+            ("{protected_role}", self.protected_roles.clone()),
         ]
     }
 }
@@ -494,7 +524,8 @@ pub mod cli {
             default_value = "nullplatform-lambda-scope"
         )]
         pub permissions_role: String,
-        /// Name of the agent's own role (gets the `assume` document); default: a placeholder in the commands.
+        /// Name of the agent's own role: it gets the `assume` document, and the IAM document
+        /// denies every IAM action on it. Default: a placeholder in the printed commands.
         #[arg(long, value_name = "NAME")]
         pub agent_role_name: Option<String>,
         /// Managed policies are named <PREFIX>-<document>.
@@ -522,6 +553,7 @@ pub mod cli {
                 hosted_zone_ids: self.hosted_zone_ids.clone(),
                 layer_accounts: self.layer_accounts.clone(),
                 permissions_role: self.permissions_role.clone(),
+                protected_roles: self.agent_role_name.iter().cloned().collect(),
             }
         }
     }

@@ -1,0 +1,34 @@
+{
+  "name": "diagnose-deployment",
+  "slug": "diagnose-deployment",
+  "type": "custom",
+  "retryable": true,
+  "service_specification_id": "{{ env.Getenv "SERVICE_SPECIFICATION_ID" }}",
+  "description": "Check why a deployment failed",
+  "parameters": {
+    "schema": {
+      "type": "object",
+      "required": [
+        "scope_id",
+        "deployment_id"
+      ],
+      "properties": {
+        "scope_id": {
+          "type": "string"
+        },
+        "deployment_id": {
+          "type": "string"
+        }
+      }
+    },
+    "values": {}
+  },
+  "results": {
+    "schema": {
+      "type": "object",
+      "required": [],
+      "properties": {}
+    },
+    "values": {}
+  }
+}

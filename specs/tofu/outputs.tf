@@ -1,0 +1,39 @@
+output "permissions_role_arn" {
+  description = "ARN of the permissions role the agent assumes (published to the AWS IAM provider under the lambda selector)."
+  value       = aws_iam_role.permissions.arn
+}
+
+output "permissions_role_name" {
+  description = "Name of the permissions role."
+  value       = aws_iam_role.permissions.name
+}
+
+output "policy_arns" {
+  description = "ARNs of the managed policies attached to the permissions role, keyed by document (lambda, iam, networking, storage)."
+  value       = { for name, policy in aws_iam_policy.scope : name => policy.arn }
+}
+
+output "agent_assume_policy" {
+  description = "Policy document the agent's role needs to assume the permissions role (applied when manage_agent_assume_policy = true)."
+  value       = module.policy_documents.documents["assume"]
+}
+
+output "service_specification_id" {
+  description = "ID of the registered service specification (empty when register_scope_type = false)."
+  value       = try(nullplatform_service_specification.lambda[0].id, "")
+}
+
+output "scope_type_id" {
+  description = "ID of the registered scope type (empty when register_scope_type = false)."
+  value       = try(nullplatform_scope_type.lambda[0].id, "")
+}
+
+output "action_specification_ids" {
+  description = "IDs of the registered action specifications, keyed by action slug."
+  value       = { for name, action in nullplatform_action_specification.lambda : name => action.id }
+}
+
+output "notification_channel_id" {
+  description = "ID of the notification channel routing the scope's actions to the agent (empty when register_scope_type = false)."
+  value       = try(nullplatform_notification_channel.lambda[0].id, "")
+}

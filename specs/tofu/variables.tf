@@ -1,0 +1,189 @@
+# --- nullplatform registration ------------------------------------------------
+
+variable "nrn" {
+  description = "Account NRN the scope type, its actions, the notification channel and the AWS IAM provider are registered at, e.g. organization=1:account=2."
+  type        = string
+
+  validation {
+    condition     = can(regex("^organization=[^:]+:account=[^:]+$", var.nrn))
+    error_message = "nrn must be an account NRN: organization=<id>:account=<id> (no namespace)."
+  }
+}
+
+variable "np_api_key" {
+  description = "nullplatform API key: used by the nullplatform provider and given to the agent in the notification channel."
+  type        = string
+  sensitive   = true
+}
+
+variable "register_scope_type" {
+  description = "Register the service specification, scope type, action specifications, scope-configuration specification and notification channel. false = IAM only."
+  type        = bool
+  default     = true
+}
+
+variable "register_iam_provider" {
+  description = "Create the AWS IAM provider (aws-iam-configuration) at the NRN with the permissions role under selector lambda, so the assume-role step finds it. Set false when an IAM provider already exists there and add the entry to it yourself."
+  type        = bool
+  default     = true
+}
+
+variable "iam_provider_selector" {
+  description = "Selector of the permissions role in the AWS IAM provider (the assume-role step's ASSUME_ROLE_SELECTOR)."
+  type        = string
+  default     = "lambda"
+}
+
+variable "service_name" {
+  description = "Name of the scope type shown in nullplatform."
+  type        = string
+  default     = "AWS Lambda"
+}
+
+variable "repo_path" {
+  description = "Where this repository is cloned on the agent; the notification channel runs <repo_path>/entrypoint."
+  type        = string
+  default     = "/root/.np/nullplatform/lambda-scope"
+}
+
+variable "agent_selector" {
+  description = "Tags that select the agent which runs the scope's actions (the agent's --tags), e.g. { environment = \"production\" }."
+  type        = map(string)
+  default     = {}
+}
+
+# --- the permissions role -----------------------------------------------------
+
+variable "cluster_name" {
+  description = "Name of the cluster the agent runs in; default names derive from it."
+  type        = string
+}
+
+variable "agent_role_name" {
+  description = "Name of the agent's IAM role (IRSA) trusted to assume the permissions role. Default: nullplatform-<cluster_name>-agent-role."
+  type        = string
+  default     = ""
+}
+
+variable "additional_trusted_principal_arns" {
+  description = "Other IAM role ARNs allowed to assume the permissions role (e.g. a second agent)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.additional_trusted_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "Each additional_trusted_principal_arns entry must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)."
+  }
+}
+
+variable "external_id" {
+  description = "When set, the trust policy requires this sts:ExternalId and the IAM provider entry carries it. Use the value the platform's registry issues; this module never generates one."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.external_id == "" || can(regex("^[A-Za-z0-9+=,.@:/-]{2,1224}$", var.external_id))
+    error_message = "external_id must be 2-1224 characters of A-Z a-z 0-9 +=,.@:/-."
+  }
+}
+
+variable "enable_session_tags" {
+  description = "Also allow sts:TagSession and sts:SetSourceIdentity in the trust policy (needed when the assume-role step runs with ASSUME_ROLE_SESSION_TAGS=true)."
+  type        = bool
+  default     = false
+}
+
+variable "permissions_role_name" {
+  description = "Name of the permissions role. Default: nullplatform-<cluster_name>-lambda-scope."
+  type        = string
+  default     = ""
+}
+
+variable "max_session_duration" {
+  description = "Longest session the permissions role allows, in seconds (3600-43200); the assume-role step's ASSUME_ROLE_DURATION_SECONDS must not exceed it."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.max_session_duration >= 3600 && var.max_session_duration <= 43200
+    error_message = "max_session_duration must be between 3600 and 43200 seconds."
+  }
+}
+
+variable "policy_name_prefix" {
+  description = "Managed policies are named <prefix>-lambda, -iam, -networking, -storage. Default: nullplatform-<cluster_name>-lambda-scope."
+  type        = string
+  default     = ""
+}
+
+variable "manage_agent_assume_policy" {
+  description = "Add an inline policy to the agent role allowing it to assume the permissions role. Leave false when the agent's own stack manages that role's policies."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags added to every AWS resource this module creates."
+  type        = map(string)
+  default     = {}
+}
+
+# --- what the policies allow --------------------------------------------------
+
+variable "region" {
+  description = "Region the scopes run in. Default: the AWS provider's region."
+  type        = string
+  default     = ""
+}
+
+variable "state_bucket" {
+  description = "The scopes' OpenTofu state bucket (scope-configurations state.tofu_state_bucket); the role may read and write only the state and lock objects under state_key_prefix."
+  type        = string
+}
+
+variable "state_key_prefix" {
+  description = "Key prefix of the scopes' state objects: lambda/ allows lambda/<scope id>/terraform.tfstate and its .tflock."
+  type        = string
+  default     = "lambda/"
+}
+
+variable "execution_role_prefixes" {
+  description = "Name prefixes the functions' execution roles may have; IAM actions are allowed only on those roles, iam:PassRole only to lambda.amazonaws.com."
+  type        = list(string)
+  default     = ["np-lambda-", "nullplatform-"]
+
+  validation {
+    condition     = length(var.execution_role_prefixes) > 0 && alltrue([for p in var.execution_role_prefixes : can(regex("^[A-Za-z0-9+=,.@_-]{1,32}$", p))])
+    error_message = "Give at least one prefix; each 1-32 characters of an IAM role name, without wildcards."
+  }
+}
+
+variable "ecr_repositories" {
+  description = "ECR repositories (same account and region) holding function and placeholder images; [\"*\"] = all."
+  type        = list(string)
+  default     = ["*"]
+}
+
+variable "secret_prefix" {
+  description = "Name prefix of the deployments' parameters secrets in Secrets Manager."
+  type        = string
+  default     = "nullplatform/"
+}
+
+variable "assets_buckets" {
+  description = "Buckets holding Zip deployment packages (read only); empty = image deployments only."
+  type        = list(string)
+  default     = []
+}
+
+variable "hosted_zone_ids" {
+  description = "Route 53 hosted zones the scopes' DNS records go in; [\"*\"] = all of the account."
+  type        = list(string)
+  default     = ["*"]
+}
+
+variable "layer_accounts" {
+  description = "Other accounts whose Lambda layers the functions may use (e.g. the nullplatform agent layer's account)."
+  type        = list(string)
+  default     = []
+}
