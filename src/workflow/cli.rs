@@ -70,7 +70,7 @@ pub struct RunArgs {
     /// A JSON file whose content becomes CONTEXT (default: CONTEXT from the environment).
     #[arg(long, value_name = "FILE")]
     pub context: Option<PathBuf>,
-    /// Sets SERVICE_PATH (default: the repository root holding workflows/ and steps/).
+    /// Sets SERVICE_PATH (default: the repository root, found by its steps/_run).
     #[arg(long, value_name = "DIR")]
     pub service_path: Option<PathBuf>,
     /// Carry only declared outputs between steps; a declared output never set is an error.
@@ -160,10 +160,10 @@ pub fn base_env(args: &RunArgs) -> Result<Env, StepError> {
     Ok(env)
 }
 
-/// The nearest ancestor (of the workflow, then of the current directory) holding both
-/// `workflows/` and `steps/`; else the workflow's folder.
+/// The nearest ancestor (of the workflow, then of the current directory) holding the
+/// step shims (`steps/_run`); else the workflow's folder.
 pub fn repository_root(workflow: &Path) -> PathBuf {
-    let is_root = |dir: &Path| dir.join("workflows").is_dir() && dir.join("steps").is_dir();
+    let is_root = |dir: &Path| dir.join("steps/_run").is_file();
     let workflow = std::fs::canonicalize(workflow).unwrap_or_else(|_| workflow.to_path_buf());
     let cwd = std::env::current_dir().unwrap_or_default();
     for start in [workflow.parent().map(Path::to_path_buf), Some(cwd)]
@@ -200,8 +200,8 @@ fn run_with(args: &RunArgs, runner: &mut Runner) -> Result<(), StepError> {
     let load = |path: &Path| Document::load(path, &base).map_err(StepError::usage);
     let mut doc = load(&args.workflow)?;
     for file in &args.overrides {
-        let layer = load(file)?;
-        doc.apply_overrides(&layer).map_err(StepError::usage)?;
+        doc.apply_overrides_file(file, &base)
+            .map_err(StepError::usage)?;
     }
     // Catch unknown types and missing keys before anything runs.
     parse_steps(&doc.steps).map_err(StepError::usage)?;

@@ -40,13 +40,19 @@ impl Document {
     /// Loads `path` and everything it includes; `env` expands the include paths.
     pub fn load(path: &Path, env: &Env) -> Result<Document, StepError> {
         let mut stack = Vec::new();
-        load_file(path, env, &mut stack)
+        let (mut doc, own) = load_file(path, env, &mut stack)?;
+        doc.apply_layer(&own)?;
+        Ok(doc)
     }
 
-    /// Applies an override file on top of this document (same rules as for a file
-    /// over what it includes).
-    pub fn apply_overrides(&mut self, overrides: &Document) -> Result<(), StepError> {
-        self.apply_layer(overrides)
+    /// Layers an override file on top of this document, by the same rules as a file
+    /// over what it includes: what the override file includes first, then its own steps
+    /// (their `before` / `after` / `action` refer to this document's steps).
+    pub fn apply_overrides_file(&mut self, path: &Path, env: &Env) -> Result<(), StepError> {
+        let mut stack = Vec::new();
+        let (included, own) = load_file(path, env, &mut stack)?;
+        self.apply_layer(&included)?;
+        self.apply_layer(&own)
     }
 
     fn apply_layer(&mut self, layer: &Document) -> Result<(), StepError> {
@@ -92,14 +98,21 @@ pub fn parse_yaml(text: &str, path: &Path) -> Result<Value, StepError> {
     if text.trim().is_empty() {
         return Ok(Value::Object(Map::new()));
     }
-    serde_saphyr::from_str::<Value>(text).map_err(|err| {
+    // YAML 1.2 booleans only (like the engine's Go parser): `y`, `no`, `on` stay strings.
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|err| {
         StepError::new(format!("malformed YAML in {}", path.display()))
             .cause(err.to_string())
             .fix("fix the YAML syntax at the line and column shown above")
     })
 }
 
-fn load_file(path: &Path, env: &Env, stack: &mut Vec<PathBuf>) -> Result<Document, StepError> {
+/// Reads one file: what it includes, merged, and its own layer (not yet applied).
+fn load_file(
+    path: &Path,
+    env: &Env,
+    stack: &mut Vec<PathBuf>,
+) -> Result<(Document, Document), StepError> {
     let canonical = std::fs::canonicalize(path).map_err(|err| {
         StepError::new(format!("cannot read workflow file {}", path.display()))
             .cause(err.to_string())
@@ -149,13 +162,14 @@ fn load_file(path: &Path, env: &Env, stack: &mut Vec<PathBuf>) -> Result<Documen
         if include_path.is_relative() {
             include_path = path.parent().unwrap_or(Path::new(".")).join(include_path);
         }
-        let included = load_file(&include_path, env, stack).map_err(|err| {
+        let (mut included, own) = load_file(&include_path, env, stack).map_err(|err| {
             err.cause(format!(
                 "while including {include:?} (→ {}) from {}",
                 include_path.display(),
                 path.display()
             ))
         })?;
+        included.apply_layer(&own)?;
         doc.apply_layer(&included)?;
     }
     stack.pop();
@@ -166,8 +180,7 @@ fn load_file(path: &Path, env: &Env, stack: &mut Vec<PathBuf>) -> Result<Documen
         continue_on_error: root.remove("continue_on_error").and_then(|v| v.as_bool()),
         path: path.to_path_buf(),
     };
-    doc.apply_layer(&own)?;
-    Ok(doc)
+    Ok((doc, own))
 }
 
 fn include_paths(value: Option<Value>, path: &Path) -> Result<Vec<String>, StepError> {
