@@ -1,0 +1,398 @@
+//! The install module in `specs/tofu`, checked without the AWS and nullplatform providers
+//! (not downloadable here): every file parses as HCL, every `var.x` used is declared,
+//! every variable and output is documented, module calls pass only declared variables,
+//! `fmt -check` is clean, the committed policy templates are the permissions table's,
+//! and the provider-free `policy-documents` module renders exactly what `iam-policy` does.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hcl::{Block, Body, Expression};
+use lambda_scope::policy::{self, PolicyInputs};
+use serde_json::Value;
+
+fn tofu_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/tofu")
+}
+
+fn module_dirs() -> Vec<PathBuf> {
+    vec![tofu_dir(), tofu_dir().join("modules/policy-documents")]
+}
+
+fn tf_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn parse(path: &Path) -> Body {
+    let text = std::fs::read_to_string(path).unwrap();
+    hcl::parse(&text).unwrap_or_else(|e| panic!("{} is not valid HCL: {e}", path.display()))
+}
+
+fn blocks<'a>(body: &'a Body, kind: &str) -> Vec<&'a Block> {
+    body.blocks().filter(|b| b.identifier() == kind).collect()
+}
+
+fn label(block: &Block) -> String {
+    block
+        .labels()
+        .first()
+        .map(|l| l.as_str().to_string())
+        .unwrap_or_default()
+}
+
+fn has_attr(block: &Block, name: &str) -> bool {
+    block.body().attributes().any(|a| a.key() == name)
+}
+
+/// `var.<name>` references in a file's text (comments and strings included: a stray
+/// reference in a description is a mistake too).
+fn var_references(text: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(found) = text[i..].find("var.") {
+        let start = i + found;
+        let before_ok =
+            start == 0 || !(bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
+        let rest = &text[start + 4..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if before_ok && !name.is_empty() {
+            names.insert(name);
+        }
+        i = start + 4;
+    }
+    names
+}
+
+fn declared_variables(dir: &Path) -> BTreeMap<String, Block> {
+    tf_files(dir)
+        .iter()
+        .flat_map(|f| {
+            parse(f)
+                .blocks()
+                .filter(|b| b.identifier() == "variable")
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .map(|b| (label(&b), b))
+        .collect()
+}
+
+#[test]
+fn every_file_parses_and_every_variable_used_is_declared() {
+    for dir in module_dirs() {
+        let declared = declared_variables(&dir);
+        assert!(!declared.is_empty(), "{}: no variables", dir.display());
+        let mut used = BTreeSet::new();
+        for file in tf_files(&dir) {
+            parse(&file);
+            used.extend(var_references(&std::fs::read_to_string(&file).unwrap()));
+        }
+        for name in &used {
+            assert!(
+                declared.contains_key(name),
+                "{}: var.{name} is used but not declared",
+                dir.display()
+            );
+        }
+        for name in declared.keys() {
+            assert!(
+                used.contains(name),
+                "{}: variable {name} is never used",
+                dir.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn variables_and_outputs_are_documented() {
+    for dir in module_dirs() {
+        for (name, block) in declared_variables(&dir) {
+            assert!(
+                has_attr(&block, "description"),
+                "{}: variable {name} has no description",
+                dir.display()
+            );
+            assert!(
+                has_attr(&block, "type"),
+                "{}: variable {name} has no type",
+                dir.display()
+            );
+        }
+        let outputs: Vec<Block> = tf_files(&dir)
+            .iter()
+            .flat_map(|f| {
+                parse(f)
+                    .blocks()
+                    .filter(|b| b.identifier() == "output")
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(!outputs.is_empty(), "{}: no outputs", dir.display());
+        for output in outputs {
+            assert!(
+                has_attr(&output, "description"),
+                "output {} has no description",
+                label(&output)
+            );
+            assert!(
+                has_attr(&output, "value"),
+                "output {} has no value",
+                label(&output)
+            );
+        }
+    }
+}
+
+#[test]
+fn the_install_module_has_what_the_issue_asks_for() {
+    let bodies: Vec<Body> = tf_files(&tofu_dir()).iter().map(|f| parse(f)).collect();
+    let resources: BTreeSet<String> = bodies
+        .iter()
+        .flat_map(|b| {
+            blocks(b, "resource")
+                .into_iter()
+                .map(|r| r.labels()[0].as_str().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for kind in [
+        "aws_iam_role",
+        "aws_iam_policy",
+        "aws_iam_role_policy_attachment",
+        "nullplatform_service_specification",
+        "nullplatform_scope_type",
+        "nullplatform_action_specification",
+        "nullplatform_notification_channel",
+        "nullplatform_provider_specification",
+        "nullplatform_provider_config",
+    ] {
+        assert!(resources.contains(kind), "no {kind} resource");
+    }
+    let outputs: BTreeSet<String> = bodies
+        .iter()
+        .flat_map(|b| {
+            blocks(b, "output")
+                .into_iter()
+                .map(label)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for name in ["permissions_role_arn", "policy_arns"] {
+        assert!(outputs.contains(name), "no output {name}");
+    }
+    let text: String = tf_files(&tofu_dir())
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    for needle in [
+        "sts:ExternalId",
+        "sts:TagSession",
+        "sts:SetSourceIdentity",
+        "aws-iam-configuration",
+        "iam_role_arns",
+    ] {
+        assert!(
+            text.contains(needle),
+            "install module does not mention {needle}"
+        );
+    }
+}
+
+#[test]
+fn module_calls_pass_only_declared_variables() {
+    for file in tf_files(&tofu_dir()) {
+        for module in blocks(&parse(&file), "module") {
+            let source = module
+                .body()
+                .attributes()
+                .find(|a| a.key() == "source")
+                .map(|a| a.expr().clone())
+                .expect("module source");
+            let Expression::String(source) = source else {
+                panic!("module {} source is not a literal", label(module));
+            };
+            let dir = tofu_dir().join(&source);
+            let declared = declared_variables(&dir);
+            let passed: BTreeSet<String> = module
+                .body()
+                .attributes()
+                .map(|a| a.key().to_string())
+                .filter(|k| {
+                    ![
+                        "source",
+                        "version",
+                        "providers",
+                        "count",
+                        "for_each",
+                        "depends_on",
+                    ]
+                    .contains(&k.as_str())
+                })
+                .collect();
+            for name in &passed {
+                assert!(
+                    declared.contains_key(name),
+                    "module {}: {name} is not a variable of {source}",
+                    label(module)
+                );
+            }
+            for (name, block) in &declared {
+                if !has_attr(block, "default") {
+                    assert!(
+                        passed.contains(name),
+                        "module {}: required {name} not passed",
+                        label(module)
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `TOFU_BIN`, then `tofu`, then `terraform` (PATH, then the repo's .venv).
+fn tofu_bin() -> PathBuf {
+    if let Ok(path) = std::env::var("TOFU_BIN") {
+        return PathBuf::from(path);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin");
+    for name in ["tofu", "terraform"] {
+        if let Some(dir) = std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .find(|d| d.join(name).is_file())
+        {
+            return dir.join(name);
+        }
+        if venv.join(name).is_file() {
+            return venv.join(name);
+        }
+    }
+    panic!(
+        "neither tofu nor terraform found: install OpenTofu (https://opentofu.org/docs/intro/install/) \
+         or Terraform, put it on PATH or set TOFU_BIN=/path/to/binary (scripts/setup-tools may provide one in .venv/bin)"
+    )
+}
+
+fn tofu(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(tofu_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .output()
+        .expect("run tofu/terraform")
+}
+
+#[test]
+fn fmt_check_is_clean() {
+    let out = tofu(
+        &["fmt", "-check", "-recursive", "-diff", "-no-color"],
+        &tofu_dir(),
+    );
+    assert!(
+        out.status.success(),
+        "fmt -check failed (run `tofu fmt -recursive specs/tofu`):\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn committed_templates_are_the_permissions_table() {
+    let path = tofu_dir().join("modules/policy-documents/policy-templates.json");
+    let committed: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let current: Value = serde_json::to_value(policy::templates()).unwrap();
+    assert_eq!(
+        committed,
+        current,
+        "specs/tofu/modules/policy-documents/policy-templates.json is stale: \
+         run `cargo run --bin iam-policy -- template > {}`",
+        path.display()
+    );
+}
+
+#[test]
+fn the_install_module_renders_what_iam_policy_renders() {
+    // The policy-documents module needs no provider: copy it, apply it, compare.
+    let work = tempfile::tempdir().unwrap();
+    let source = tofu_dir().join("modules/policy-documents");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, work.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let mut inputs = PolicyInputs::new("123456789012", "eu-west-1", "acme-tofu-state");
+    inputs.execution_role_prefixes = vec!["np-lambda-".into(), "nullplatform-".into()];
+    inputs.ecr_repositories = vec!["lambda-placeholder".into(), "apps/*".into()];
+    inputs.assets_buckets = vec!["acme-assets".into()];
+    inputs.hosted_zone_ids = vec!["Z0123456789ABCDEFGHIJ".into()];
+    inputs.layer_accounts = vec!["210987654321".into()];
+    inputs.permissions_role = "nullplatform-prod-lambda-scope".into();
+    inputs.protected_roles = vec!["nullplatform-prod-agent-role".into()];
+    let vars = serde_json::json!({
+        "partition": inputs.partition(),
+        "account_id": inputs.account,
+        "region": inputs.region,
+        "permissions_role_name": inputs.permissions_role,
+        "protected_roles": inputs.protected_roles,
+        "state_bucket": inputs.state_bucket,
+        "state_key_prefix": inputs.state_key_prefix,
+        "execution_role_prefixes": inputs.execution_role_prefixes,
+        "ecr_repositories": inputs.ecr_repositories,
+        "secret_prefix": inputs.secret_prefix,
+        "assets_buckets": inputs.assets_buckets,
+        "hosted_zone_ids": inputs.hosted_zone_ids,
+        "layer_accounts": inputs.layer_accounts,
+    });
+    std::fs::write(work.path().join("test.tfvars.json"), vars.to_string()).unwrap();
+    for args in [
+        vec!["init", "-input=false", "-no-color"],
+        vec![
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-var-file=test.tfvars.json",
+        ],
+    ] {
+        let out = tofu(&args, work.path());
+        assert!(
+            out.status.success(),
+            "{args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = tofu(&["output", "-json", "documents"], work.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_tofu: BTreeMap<String, String> = serde_json::from_slice(&out.stdout).unwrap();
+    let from_rust = policy::render(&inputs).unwrap();
+    assert_eq!(from_tofu.len(), from_rust.len(), "different documents");
+    for document in from_rust {
+        let tofu_doc: Value = serde_json::from_str(&from_tofu[document.name]).unwrap();
+        assert_eq!(
+            tofu_doc, document.policy,
+            "document {} differs",
+            document.name
+        );
+    }
+}
