@@ -101,7 +101,9 @@ fn leaf_keys(value: &Value, prefix: &str, out: &mut Vec<String>) {
 pub fn jq_first(input: &Value, path: &str) -> Result<Option<Value>, StepError> {
     let invalid = |detail: String| {
         StepError::new(format!("invalid jq path `{path}`: {detail}"))
-            .cause("a jq path in values.yaml or a step's configuration has a typo or is not jq syntax")
+            .cause(
+                "a jq path in values.yaml or a step's configuration has a typo or is not jq syntax",
+            )
             .fix(format!(
                 "correct `{path}`; test it with `echo \"$CONTEXT\" | jq '{path}'`"
             ))
@@ -116,7 +118,13 @@ pub fn jq_first(input: &Value, path: &str) -> Result<Option<Value>, StepError> {
     let loader = Loader::new(defs);
     let arena = Arena::default();
     let modules = loader
-        .load(&arena, File { code: path, path: () })
+        .load(
+            &arena,
+            File {
+                code: path,
+                path: (),
+            },
+        )
         .map_err(|errs| invalid(syntax_errors(errs)))?;
     let filter = Compiler::default()
         .with_funs(funs)
@@ -334,7 +342,10 @@ mod tests {
                 "vpc",
                 json!({"vpc": {"id": "vpc-1", "subnets": ["a"]}, "load_balancer": {"public": {"listener_arn": "l1"}}}),
             ),
-            provider("cloud-providers", json!({"account": {"region": "us-east-1"}})),
+            provider(
+                "cloud-providers",
+                json!({"account": {"region": "us-east-1"}}),
+            ),
             provider(
                 "vpc",
                 json!({"vpc": {"id": "vpc-2"}, "load_balancer": {"private": {"listener_arn": "l2"}}}),
@@ -367,7 +378,10 @@ mod tests {
             jq_first(&doc, r#".providers["scope-configurations"].n.cap"#).unwrap(),
             Some(json!(120))
         );
-        assert_eq!(jq_first(&doc, ".missing.deeper").unwrap(), Some(Value::Null));
+        assert_eq!(
+            jq_first(&doc, ".missing.deeper").unwrap(),
+            Some(Value::Null)
+        );
         assert_eq!(jq_first(&doc, "empty").unwrap(), None);
         assert_eq!(
             jq_first(&doc, r#".s | ascii_upcase"#).unwrap(),
@@ -440,7 +454,10 @@ mod tests {
         assert_eq!(from_default.value, "d");
 
         assert_eq!(
-            Setting::new().jq(".nothing").resolve_with(&ctx, env).unwrap(),
+            Setting::new()
+                .jq(".nothing")
+                .resolve_with(&ctx, env)
+                .unwrap(),
             None
         );
         let off = Setting::new()

@@ -12,5 +12,6 @@ pub mod permissions;
 pub mod policy;
 pub mod report;
 pub mod routing;
+pub mod scope_config;
 pub mod step;
 pub mod workflow;
