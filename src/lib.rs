@@ -13,5 +13,6 @@ pub mod policy;
 pub mod report;
 pub mod routing;
 pub mod scope_config;
+pub mod scope_context;
 pub mod step;
 pub mod workflow;
