@@ -577,3 +577,38 @@ fn a_corrupt_cache_file_is_replaced_not_trusted() {
     assert_eq!(run_step(&env).code, 0);
     assert_eq!(moto.calls("AssumeRole").len(), 2);
 }
+
+#[test]
+fn unreachable_sts_is_reported_as_a_network_problem_after_bounded_retries() {
+    let moto = MotoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = step_env(
+        &moto,
+        dir.path(),
+        json!([]),
+        &[("ASSUME_ROLE_ARN", ROLE), ("ASSUME_ROLE_MAX_ATTEMPTS", "2")],
+    );
+    // A port nothing listens on: connection refused is transient, so it is retried, then reported.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    env.retain(|(key, _)| key != "AWS_ENDPOINT_URL");
+    env.push((
+        "AWS_ENDPOINT_URL".into(),
+        format!("http://127.0.0.1:{closed}"),
+    ));
+    let started = std::time::Instant::now();
+    let run = run_step(&env);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("💡 the STS endpoint could not be reached"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("AWS_ENDPOINT_URL"), "{}", run.stdout);
+    assert_eq!(run.exported["AWS_SESSION_TOKEN"], Value::Null);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
