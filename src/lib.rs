@@ -15,4 +15,5 @@ pub mod routing;
 pub mod scope_config;
 pub mod scope_context;
 pub mod step;
+pub mod tofu;
 pub mod workflow;

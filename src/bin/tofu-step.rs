@@ -1,0 +1,30 @@
+//! tofu-step: runs OpenTofu for the scope (init with the S3 backend, then apply or destroy).
+use std::process::ExitCode;
+
+use clap::Parser;
+use lambda_scope::step::{self, StepArgs};
+use lambda_scope::tofu::{process_env, tofu_step};
+
+/// Runs `tofu init` with the scope's S3 backend (state `lambda/<SCOPE_ID>/terraform.tfstate`
+/// in TOFU_STATE_BUCKET, lock file on), then `tofu apply` or `tofu destroy`, printing
+/// everything tofu prints (stderr included) as progress. Uses only the credentials it
+/// inherits (the assumed role's, from assume-role-step).
+///
+/// Reads TOFU_ACTION (apply | destroy), SCOPE_ID, TOFU_STATE_BUCKET, AWS_REGION /
+/// AWS_DEFAULT_REGION, TOFU_WORKING_DIR (default $OUTPUT_DIR/tofu, written by
+/// compose-tofu, with its tofu.tfvars.json), TOFU_BIN (default: tofu on PATH, else
+/// terraform), AWS_ENDPOINT_URL[_S3|_STS] (endpoint override, path-style S3).
+///
+/// Outputs after apply (each only when the modules define it): LAMBDA_FUNCTION_ARN,
+/// LAMBDA_CURRENT_VERSION, ALB_RULE_ARN.
+#[derive(Parser)]
+#[command(name = "tofu-step", version)]
+struct Cli {
+    #[command(flatten)]
+    step: StepArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    step::run(&cli.step, || tofu_step(&process_env))
+}

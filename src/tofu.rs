@@ -1,0 +1,500 @@
+//! Running OpenTofu (or Terraform) for a scope: finding the binary, the S3 backend
+//! settings (state per scope, lock file, emulator endpoint), `init` then `apply` or
+//! `destroy` with every line tofu prints — stderr included — on the progress stream,
+//! and the outputs later steps read. Only the inherited credentials are used.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::report::StepError;
+use crate::step::{progress, Outputs};
+
+/// An environment lookup (the process environment in the binary, a closure in tests).
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process environment, empty values treated as unset.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+/// Tofu outputs a step hands on: (tofu output name, step output name).
+pub const STEP_OUTPUTS: &[(&str, &str)] = &[
+    ("lambda_function_arn", "LAMBDA_FUNCTION_ARN"),
+    ("lambda_current_version", "LAMBDA_CURRENT_VERSION"),
+    ("alb_rule_arn", "ALB_RULE_ARN"),
+];
+
+/// The state object key of one scope.
+pub fn state_key(scope_id: &str) -> String {
+    format!("lambda/{scope_id}/terraform.tfstate")
+}
+
+/// Finds the binary: `TOFU_BIN` (a path or a name on PATH), else `tofu` on PATH,
+/// else `terraform` on PATH.
+pub fn find_binary(env: Env) -> Result<PathBuf, StepError> {
+    let path = env("PATH").unwrap_or_default();
+    if let Some(wanted) = env("TOFU_BIN") {
+        return resolve_program(&wanted, &path).ok_or_else(|| {
+            StepError::new(format!("TOFU_BIN names '{wanted}', which is not an executable file"))
+                .cause("the path is wrong, or the program is not on PATH in the agent image")
+                .fix("set TOFU_BIN to the full path of tofu or terraform (e.g. /usr/local/bin/tofu), or unset it to use tofu from PATH")
+                .usage()
+        });
+    }
+    ["tofu", "terraform"]
+        .iter()
+        .find_map(|name| resolve_program(name, &path))
+        .ok_or_else(|| {
+            StepError::new("neither tofu nor terraform was found on PATH")
+                .cause("the agent image does not ship OpenTofu")
+                .fix("install OpenTofu (https://opentofu.org/docs/intro/install/) in the agent image")
+                .fix("or set TOFU_BIN to the full path of a tofu or terraform binary")
+        })
+}
+
+fn resolve_program(wanted: &str, path: &str) -> Option<PathBuf> {
+    if wanted.contains('/') {
+        let candidate = PathBuf::from(wanted);
+        return is_executable(&candidate).then_some(candidate);
+    }
+    std::env::split_paths(path)
+        .map(|dir| dir.join(wanted))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// What the step does after `init`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TofuAction {
+    Apply,
+    Destroy,
+}
+
+impl TofuAction {
+    pub fn parse(text: &str) -> Result<Self, StepError> {
+        match text.trim() {
+            "apply" => Ok(TofuAction::Apply),
+            "destroy" => Ok(TofuAction::Destroy),
+            other => Err(StepError::new(format!(
+                "TOFU_ACTION is '{other}', expected 'apply' or 'destroy'"
+            ))
+            .cause("the workflow sets TOFU_ACTION in its configuration; the value is misspelled")
+            .fix("set TOFU_ACTION: apply (create / update) or TOFU_ACTION: destroy (delete)")
+            .usage()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TofuAction::Apply => "apply",
+            TofuAction::Destroy => "destroy",
+        }
+    }
+}
+
+/// The S3 backend settings of one scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backend {
+    pub bucket: String,
+    pub key: String,
+    pub region: String,
+    /// S3 endpoint override (`AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`): path-style
+    /// addressing is used with it, as emulators and most S3-compatible stores need.
+    pub s3_endpoint: Option<String>,
+    /// STS endpoint override (`AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`).
+    pub sts_endpoint: Option<String>,
+}
+
+impl Backend {
+    pub fn from_env(scope_id: &str, env: Env) -> Result<Self, StepError> {
+        let bucket = env("TOFU_STATE_BUCKET").ok_or_else(|| {
+            StepError::new("TOFU_STATE_BUCKET is not set: there is no bucket for the scope's state")
+                .cause("no tofu state bucket is configured in the scope-configurations provider or the agent's environment")
+                .fix("set the state bucket in the scope-configurations provider, or TOFU_STATE_BUCKET in values.yaml / the agent's environment")
+                .usage()
+        })?;
+        let region = env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .ok_or_else(|| {
+                StepError::new("AWS_REGION is not set: the state bucket's region is unknown")
+                    .cause("fetch-scope-config did not run before this step, or the cloud provider has no region")
+                    .fix("run fetch-scope-config first, or set AWS_REGION")
+                    .usage()
+            })?;
+        let global = env("AWS_ENDPOINT_URL");
+        Ok(Backend {
+            bucket,
+            key: state_key(scope_id),
+            region,
+            s3_endpoint: env("AWS_ENDPOINT_URL_S3").or_else(|| global.clone()),
+            sts_endpoint: env("AWS_ENDPOINT_URL_STS").or(global),
+        })
+    }
+
+    /// The backend configuration as an HCL `.tfbackend` file (nested `endpoints` cannot
+    /// be given as `-backend-config=key=value`).
+    pub fn to_hcl(&self) -> String {
+        let mut text = String::new();
+        let mut line = |key: &str, value: String| text.push_str(&format!("{key} = {value}\n"));
+        line("bucket", hcl_string(&self.bucket));
+        line("key", hcl_string(&self.key));
+        line("region", hcl_string(&self.region));
+        line("use_lockfile", "true".into());
+        if self.s3_endpoint.is_some() || self.sts_endpoint.is_some() {
+            let mut endpoints = Vec::new();
+            if let Some(s3) = &self.s3_endpoint {
+                endpoints.push(format!("s3 = {}", hcl_string(s3)));
+            }
+            if let Some(sts) = &self.sts_endpoint {
+                endpoints.push(format!("sts = {}", hcl_string(sts)));
+            }
+            line("endpoints", format!("{{ {} }}", endpoints.join(", ")));
+        }
+        if self.s3_endpoint.is_some() {
+            line("use_path_style", "true".into());
+        }
+        text
+    }
+}
+
+/// An HCL string literal (JSON escaping is valid HCL; `${` and `%{` are escaped too).
+fn hcl_string(value: &str) -> String {
+    Value::String(value.to_string())
+        .to_string()
+        .replace("${", "$${")
+        .replace("%{", "%%{")
+}
+
+/// One tofu run: the binary, the working directory and the backend.
+#[derive(Debug, Clone)]
+pub struct TofuRun {
+    pub binary: PathBuf,
+    pub working_dir: PathBuf,
+    pub backend: Backend,
+}
+
+/// The variables file compose-tofu writes next to the modules.
+pub const VARS_FILE: &str = "tofu.tfvars.json";
+/// The backend settings file this step writes (read by `init`).
+pub const BACKEND_FILE: &str = "backend.tfbackend";
+
+impl TofuRun {
+    pub fn init(&self) -> Result<(), StepError> {
+        let backend_file = self.working_dir.join(BACKEND_FILE);
+        std::fs::write(&backend_file, self.backend.to_hcl()).map_err(|err| {
+            StepError::new(format!(
+                "could not write {}: {err}",
+                backend_file.display()
+            ))
+            .cause("the working directory is not writable")
+            .fix("check the permissions of OUTPUT_DIR, or re-run compose-tofu")
+        })?;
+        progress(format!(
+            "📦 tofu init: state s3://{}/{} ({})",
+            self.backend.bucket, self.backend.key, self.backend.region
+        ));
+        let backend_arg = format!("-backend-config={BACKEND_FILE}");
+        self.stream(&["init", "-input=false", "-no-color", "-reconfigure", &backend_arg])
+            .map_err(|err| {
+                err.cause(format!(
+                    "the state bucket '{}' does not exist, is in another region, or the assumed role may not read and write {}",
+                    self.backend.bucket, self.backend.key
+                ))
+                .fix(format!(
+                    "check `aws s3api head-bucket --bucket {}` with the same credentials, and the role's s3:ListBucket / GetObject / PutObject / DeleteObject permissions",
+                    self.backend.bucket
+                ))
+            })
+    }
+
+    /// `apply` or `destroy`, with the variables file when compose-tofu wrote one.
+    pub fn run(&self, action: TofuAction) -> Result<(), StepError> {
+        let mut args = vec![action.as_str(), "-input=false", "-no-color", "-auto-approve"];
+        let var_file = format!("-var-file={VARS_FILE}");
+        if self.working_dir.join(VARS_FILE).is_file() {
+            args.push(&var_file);
+        }
+        progress(format!("🚀 tofu {}", action.as_str()));
+        self.stream(&args).map_err(|err| {
+            err.cause("tofu reported the error above (its own message is the most precise)")
+                .fix("read tofu's error above; fix the named resource or permission and re-run the action")
+        })
+    }
+
+    /// The root module's outputs (`tofu output -json`), as name → value.
+    pub fn outputs(&self) -> Result<serde_json::Map<String, Value>, StepError> {
+        let output = self
+            .command(&["output", "-json", "-no-color"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|err| self.spawn_error(err))?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for line in stderr.lines() {
+            progress(format!("  {line}"));
+        }
+        if !output.status.success() {
+            return Err(StepError::new("tofu output -json failed")
+                .cause("the state could not be read after the run")
+                .fix("run `tofu output` in the working directory to see the error"));
+        }
+        let parsed: Value = serde_json::from_slice(&output.stdout).map_err(|err| {
+            StepError::new(format!("tofu output -json did not print JSON: {err}"))
+                .cause("the binary is not OpenTofu / Terraform, or it printed warnings on stdout")
+                .fix("run `tofu output -json` by hand in the working directory")
+        })?;
+        let mut values = serde_json::Map::new();
+        if let Value::Object(entries) = parsed {
+            for (name, entry) in entries {
+                values.insert(name, entry.get("value").cloned().unwrap_or(Value::Null));
+            }
+        }
+        Ok(values)
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.binary);
+        command
+            .args(args)
+            .current_dir(&self.working_dir)
+            // No prompts and no "next steps" advice meant for people at a terminal.
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0");
+        command
+    }
+
+    fn spawn_error(&self, err: std::io::Error) -> StepError {
+        StepError::new(format!("could not run {}: {err}", self.binary.display()))
+            .cause("the binary is missing, not executable, or built for another platform")
+            .fix("set TOFU_BIN to a working tofu or terraform binary")
+    }
+
+    /// Runs tofu with stdout and stderr both forwarded, line by line, to the progress
+    /// stream (nullplatform's action log only shows stdout; tofu's errors are on stderr).
+    fn stream(&self, args: &[&str]) -> Result<(), StepError> {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|err| self.spawn_error(err))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let err_thread = std::thread::spawn(move || forward_lines(stderr));
+        forward_lines(stdout);
+        let _ = err_thread.join();
+        let status = child.wait().map_err(|err| self.spawn_error(err))?;
+        if status.success() {
+            Ok(())
+        } else {
+            let code = status
+                .code()
+                .map_or_else(|| "a signal".to_string(), |code| code.to_string());
+            Err(StepError::new(format!("tofu {} failed (exit {code})", args[0])))
+        }
+    }
+}
+
+fn forward_lines(stream: impl Read) {
+    for line in BufReader::new(stream).lines() {
+        match line {
+            Ok(line) => progress(format!("  {line}")),
+            Err(_) => break,
+        }
+    }
+}
+
+/// The step outputs from tofu's outputs: each known output that is defined and not null.
+pub fn step_outputs(values: &serde_json::Map<String, Value>) -> Outputs {
+    let mut outputs = Outputs::new();
+    for (tofu_name, step_name) in STEP_OUTPUTS {
+        match values.get(*tofu_name) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(text)) => {
+                outputs.set(step_name, text.clone());
+            }
+            Some(other) => {
+                outputs.set(step_name, other.to_string());
+            }
+        }
+    }
+    outputs
+}
+
+/// The tofu step: init with the scope's backend, then apply or destroy in
+/// `TOFU_WORKING_DIR` (default `$OUTPUT_DIR/tofu`, where compose-tofu writes).
+pub fn tofu_step(env: Env) -> Result<Outputs, StepError> {
+    let action = TofuAction::parse(&env("TOFU_ACTION").ok_or_else(|| {
+        StepError::new("TOFU_ACTION is not set")
+            .cause("the workflow does not say whether to apply or destroy")
+            .fix("set TOFU_ACTION: apply or TOFU_ACTION: destroy in the step's configuration")
+            .usage()
+    })?)?;
+    let scope_id = env("SCOPE_ID").ok_or_else(|| {
+        StepError::new("SCOPE_ID is not set: the state key cannot be derived")
+            .cause("build-scope-context did not run before this step")
+            .fix("run build-scope-context (or build-deployment-context) before tofu")
+            .usage()
+    })?;
+    let working_dir = working_dir(env)?;
+    let backend = Backend::from_env(&scope_id, env)?;
+    let binary = find_binary(env)?;
+    progress(format!(
+        "🔧 using {} in {}",
+        binary.display(),
+        working_dir.display()
+    ));
+    let run = TofuRun {
+        binary,
+        working_dir,
+        backend,
+    };
+    run.init()?;
+    run.run(action)?;
+    match action {
+        TofuAction::Apply => {
+            let outputs = step_outputs(&run.outputs()?);
+            progress(format!("✅ tofu apply done for scope {scope_id}"));
+            Ok(outputs)
+        }
+        TofuAction::Destroy => {
+            progress(format!("✅ tofu destroy done for scope {scope_id}"));
+            Ok(Outputs::new())
+        }
+    }
+}
+
+fn working_dir(env: Env) -> Result<PathBuf, StepError> {
+    let dir = match (env("TOFU_WORKING_DIR"), env("OUTPUT_DIR")) {
+        (Some(dir), _) => PathBuf::from(dir),
+        (None, Some(output)) => PathBuf::from(output).join("tofu"),
+        (None, None) => {
+            return Err(StepError::new("neither TOFU_WORKING_DIR nor OUTPUT_DIR is set")
+                .cause("build-scope-context and compose-tofu did not run before this step")
+                .fix("run build-scope-context and compose-tofu first, or set TOFU_WORKING_DIR")
+                .usage())
+        }
+    };
+    if !dir.is_dir() {
+        return Err(StepError::new(format!(
+            "the tofu working directory {} does not exist",
+            dir.display()
+        ))
+        .cause("compose-tofu did not run, or wrote elsewhere")
+        .fix("run compose-tofu before tofu-step (it writes $OUTPUT_DIR/tofu)")
+        .usage());
+    }
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn backend_without_endpoint_has_no_endpoint_settings() {
+        let env = env_of(&[("TOFU_STATE_BUCKET", "state"), ("AWS_REGION", "eu-west-1")]);
+        let backend = Backend::from_env("s-1", &env).unwrap();
+        assert_eq!(backend.key, "lambda/s-1/terraform.tfstate");
+        let hcl = backend.to_hcl();
+        assert!(hcl.contains("bucket = \"state\"\n"), "{hcl}");
+        assert!(hcl.contains("region = \"eu-west-1\"\n"), "{hcl}");
+        assert!(hcl.contains("use_lockfile = true\n"), "{hcl}");
+        assert!(!hcl.contains("endpoints"), "{hcl}");
+        assert!(!hcl.contains("use_path_style"), "{hcl}");
+    }
+
+    #[test]
+    fn backend_with_emulator_endpoint_uses_path_style() {
+        let env = env_of(&[
+            ("TOFU_STATE_BUCKET", "state"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+            ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:6000"),
+        ]);
+        let hcl = Backend::from_env("s-1", &env).unwrap().to_hcl();
+        assert!(hcl.contains("s3 = \"http://127.0.0.1:5000\""), "{hcl}");
+        assert!(hcl.contains("sts = \"http://127.0.0.1:6000\""), "{hcl}");
+        assert!(hcl.contains("use_path_style = true"), "{hcl}");
+    }
+
+    #[test]
+    fn hcl_strings_escape_templates_and_quotes() {
+        assert_eq!(hcl_string("a\"b${x}%{y}"), "\"a\\\"b$${x}%%{y}\"");
+    }
+
+    #[test]
+    fn missing_bucket_or_region_is_a_usage_error() {
+        let err = Backend::from_env("s", &env_of(&[("AWS_REGION", "us-east-1")])).unwrap_err();
+        assert_eq!(err.exit_code, 2);
+        assert!(err.what.contains("TOFU_STATE_BUCKET"));
+        let err = Backend::from_env("s", &env_of(&[("TOFU_STATE_BUCKET", "b")])).unwrap_err();
+        assert!(err.what.contains("AWS_REGION"));
+    }
+
+    #[test]
+    fn action_parses_only_apply_and_destroy() {
+        assert_eq!(TofuAction::parse("apply").unwrap(), TofuAction::Apply);
+        assert_eq!(TofuAction::parse(" destroy ").unwrap(), TofuAction::Destroy);
+        assert_eq!(TofuAction::parse("plan").unwrap_err().exit_code, 2);
+    }
+
+    #[test]
+    fn binary_lookup_prefers_tofu_bin_then_tofu_then_terraform() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let make = |name: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            path
+        };
+        let path = dir.path().display().to_string();
+        let err = find_binary(&env_of(&[("PATH", &path)])).unwrap_err();
+        assert!(err.what.contains("neither tofu nor terraform"));
+        let terraform = make("terraform");
+        assert_eq!(find_binary(&env_of(&[("PATH", &path)])).unwrap(), terraform);
+        let tofu = make("tofu");
+        assert_eq!(find_binary(&env_of(&[("PATH", &path)])).unwrap(), tofu);
+        let chosen = find_binary(&env_of(&[("PATH", &path), ("TOFU_BIN", "terraform")])).unwrap();
+        assert_eq!(chosen, terraform);
+        let err = find_binary(&env_of(&[("PATH", &path), ("TOFU_BIN", "/nope/tofu")])).unwrap_err();
+        assert_eq!(err.exit_code, 2);
+    }
+
+    #[test]
+    fn step_outputs_keep_defined_values_only() {
+        let values: serde_json::Map<String, Value> = serde_json::from_value(serde_json::json!({
+            "lambda_function_arn": "arn:aws:lambda:us-east-1:1:function:f",
+            "lambda_current_version": 3,
+            "alb_rule_arn": null,
+            "other": "x"
+        }))
+        .unwrap();
+        let outputs = step_outputs(&values);
+        assert_eq!(
+            outputs.get("LAMBDA_FUNCTION_ARN"),
+            Some("arn:aws:lambda:us-east-1:1:function:f")
+        );
+        assert_eq!(outputs.get("LAMBDA_CURRENT_VERSION"), Some("3"));
+        assert_eq!(outputs.names().count(), 2);
+    }
+}
