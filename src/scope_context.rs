@@ -358,12 +358,16 @@ pub fn build_scope_context(ctx: &Context, env: Env) -> Result<Outputs, StepError
     let package = declared_package_type(ctx)?.unwrap_or(PackageType::Image);
     let mut outputs = Outputs::new();
     common.set_outputs(&mut outputs, package);
-    if common.visibility == Visibility::Private {
+    // Empty unless private, so workflows can declare both outputs for every scope.
+    let (capacity, threshold) = if common.visibility == Visibility::Private {
         let (capacity, threshold) = listener_rule_capacity(ctx, env)?;
-        outputs
-            .set("ALB_LISTENER_RULE_CAPACITY", capacity.to_string())
-            .set("ALB_LISTENER_RULE_ALERT_THRESHOLD", threshold.to_string());
-    }
+        (capacity.to_string(), threshold.to_string())
+    } else {
+        Default::default()
+    };
+    outputs
+        .set("ALB_LISTENER_RULE_CAPACITY", capacity)
+        .set("ALB_LISTENER_RULE_ALERT_THRESHOLD", threshold);
     outputs.set(
         "RESOURCE_TAGS_JSON",
         common.names.resource_tags(None).to_string(),

@@ -139,7 +139,12 @@ fn public_image_scope() {
             "nullplatform:scope": "development-tools"
         })
     );
-    assert!(!run.outputs.contains_key("ALB_LISTENER_RULE_CAPACITY"));
+    assert_eq!(
+        run.out("ALB_LISTENER_RULE_CAPACITY"),
+        "",
+        "only private scopes"
+    );
+    assert_eq!(run.out("ALB_LISTENER_RULE_ALERT_THRESHOLD"), "");
 }
 
 #[test]

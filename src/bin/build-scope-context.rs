@@ -22,8 +22,8 @@ use lambda_scope::step::{self, StepArgs};
 /// Outputs: SCOPE_ID, SCOPE_SLUG, SCOPE_NRN, NAMESPACE_SLUG, APPLICATION_SLUG,
 /// ACCOUNT_SLUG, LAMBDA_FUNCTION_NAME, VISIBILITY, PACKAGE_TYPE (Zip | Image),
 /// ASSET_TYPE (lambda | docker-image), RUNTIME, HANDLER, ARCHITECTURE, OUTPUT_DIR
-/// (created), RESOURCE_TAGS_JSON; private scopes: ALB_LISTENER_RULE_CAPACITY,
-/// ALB_LISTENER_RULE_ALERT_THRESHOLD.
+/// (created), RESOURCE_TAGS_JSON, ALB_LISTENER_RULE_CAPACITY and
+/// ALB_LISTENER_RULE_ALERT_THRESHOLD (empty unless the scope is private).
 #[derive(Parser)]
 #[command(name = "build-scope-context", version)]
 struct Cli {
