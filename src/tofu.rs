@@ -17,7 +17,9 @@ pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// The process environment, empty values treated as unset.
 pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
 }
 
 /// Tofu outputs a step hands on: (tofu output name, step output name).
@@ -191,12 +193,9 @@ impl TofuRun {
     pub fn init(&self) -> Result<(), StepError> {
         let backend_file = self.working_dir.join(BACKEND_FILE);
         std::fs::write(&backend_file, self.backend.to_hcl()).map_err(|err| {
-            StepError::new(format!(
-                "could not write {}: {err}",
-                backend_file.display()
-            ))
-            .cause("the working directory is not writable")
-            .fix("check the permissions of OUTPUT_DIR, or re-run compose-tofu")
+            StepError::new(format!("could not write {}: {err}", backend_file.display()))
+                .cause("the working directory is not writable")
+                .fix("check the permissions of OUTPUT_DIR, or re-run compose-tofu")
         })?;
         progress(format!(
             "📦 tofu init: state s3://{}/{} ({})",
@@ -218,7 +217,12 @@ impl TofuRun {
 
     /// `apply` or `destroy`, with the variables file when compose-tofu wrote one.
     pub fn run(&self, action: TofuAction) -> Result<(), StepError> {
-        let mut args = vec![action.as_str(), "-input=false", "-no-color", "-auto-approve"];
+        let mut args = vec![
+            action.as_str(),
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+        ];
         let var_file = format!("-var-file={VARS_FILE}");
         if self.working_dir.join(VARS_FILE).is_file() {
             args.push(&var_file);
@@ -299,7 +303,10 @@ impl TofuRun {
             let code = status
                 .code()
                 .map_or_else(|| "a signal".to_string(), |code| code.to_string());
-            Err(StepError::new(format!("tofu {} failed (exit {code})", args[0])))
+            Err(StepError::new(format!(
+                "tofu {} failed (exit {code})",
+                args[0]
+            )))
         }
     }
 }
@@ -374,16 +381,17 @@ pub fn tofu_step(env: Env) -> Result<Outputs, StepError> {
 }
 
 fn working_dir(env: Env) -> Result<PathBuf, StepError> {
-    let dir = match (env("TOFU_WORKING_DIR"), env("OUTPUT_DIR")) {
-        (Some(dir), _) => PathBuf::from(dir),
-        (None, Some(output)) => PathBuf::from(output).join("tofu"),
-        (None, None) => {
-            return Err(StepError::new("neither TOFU_WORKING_DIR nor OUTPUT_DIR is set")
-                .cause("build-scope-context and compose-tofu did not run before this step")
-                .fix("run build-scope-context and compose-tofu first, or set TOFU_WORKING_DIR")
-                .usage())
-        }
-    };
+    let dir =
+        match (env("TOFU_WORKING_DIR"), env("OUTPUT_DIR")) {
+            (Some(dir), _) => PathBuf::from(dir),
+            (None, Some(output)) => PathBuf::from(output).join("tofu"),
+            (None, None) => return Err(StepError::new(
+                "neither TOFU_WORKING_DIR nor OUTPUT_DIR is set",
+            )
+            .cause("build-scope-context and compose-tofu did not run before this step")
+            .fix("run build-scope-context and compose-tofu first, or set TOFU_WORKING_DIR")
+            .usage()),
+        };
     if !dir.is_dir() {
         return Err(StepError::new(format!(
             "the tofu working directory {} does not exist",

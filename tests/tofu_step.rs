@@ -1,0 +1,277 @@
+//! tofu-step end to end: the real shim under bash after assume-role-step, the real
+//! tofu / terraform CLI, and moto server as the S3 state backend and STS. The module
+//! uses only built-in resources (the AWS provider cannot be downloaded here); its
+//! local-exec asks STS who is calling, proving tofu acted as the assumed role.
+
+mod common;
+#[path = "support/terraform.rs"]
+mod terraform;
+
+use std::path::Path;
+
+use common::{bash, bin_dir, repo_root, text, MotoServer};
+use serde_json::{json, Value};
+use terraform::TofuCli;
+
+const SCOPE_ID: &str = "7001";
+const BUCKET: &str = "np-scope-state";
+
+/// A test-only root module: one terraform_data whose create and destroy provisioners
+/// record the caller identity, and the outputs the step hands on.
+fn write_module(dir: &Path, aws_cli: &Path) {
+    let main_tf = format!(
+        r#"terraform {{
+  backend "s3" {{}}
+}}
+
+variable "function_name" {{
+  type = string
+}}
+
+resource "terraform_data" "function" {{
+  input = var.function_name
+
+  provisioner "local-exec" {{
+    command = "'{aws}' sts get-caller-identity --output json > '${{path.module}}/created-by.json'"
+  }}
+
+  provisioner "local-exec" {{
+    when    = destroy
+    command = "'{aws}' sts get-caller-identity --output json > '${{path.module}}/destroyed-by.json'"
+  }}
+}}
+
+output "lambda_function_arn" {{
+  value = "arn:aws:lambda:us-east-1:123456789012:function:${{terraform_data.function.output}}"
+}}
+
+output "lambda_current_version" {{
+  value = 1
+}}
+"#,
+        aws = aws_cli.display()
+    );
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("main.tf"), main_tf).unwrap();
+    std::fs::write(
+        dir.join("tofu.tfvars.json"),
+        json!({"function_name": "s7001-app-main"}).to_string(),
+    )
+    .unwrap();
+}
+
+struct Setup {
+    moto: MotoServer,
+    _dir: tempfile::TempDir,
+    output_dir: std::path::PathBuf,
+    env: Vec<(String, String)>,
+    _cli: TofuCli,
+}
+
+fn setup() -> Setup {
+    let moto = MotoServer::start();
+    moto.aws(&["s3api", "create-bucket", "--bucket", BUCKET]);
+    let role = moto.create_role("np-lambda-runner");
+    let dir = tempfile::tempdir().unwrap();
+    let output_dir = dir.path().join("output").join(SCOPE_ID);
+    write_module(&output_dir.join("tofu"), &common::aws_cli());
+    let cli = TofuCli::find();
+    let mut env = moto.aws_env();
+    env.extend(cli.env());
+    let context = json!({"scope": {"id": SCOPE_ID, "nrn": "organization=1:account=2:namespace=3:application=4:scope=7001"}});
+    for (key, value) in [
+        ("SCOPE_BIN_DIR", bin_dir().display().to_string()),
+        (
+            "SCOPE_CREDENTIALS_CACHE_DIR",
+            dir.path().join("cache").display().to_string(),
+        ),
+        ("ASSUME_ROLE_ARN", role),
+        ("CONTEXT", context.to_string()),
+        ("SCOPE_ID", SCOPE_ID.to_string()),
+        ("TOFU_STATE_BUCKET", BUCKET.to_string()),
+        ("OUTPUT_DIR", output_dir.display().to_string()),
+    ] {
+        env.push((key.to_string(), value));
+    }
+    Setup {
+        moto,
+        _dir: dir,
+        output_dir,
+        env,
+        _cli: cli,
+    }
+}
+
+/// assume-role-step then tofu-step, as a workflow runs them; prints the outputs last.
+const ASSUME_THEN_TOFU: &str = r#"
+source steps/assume-role-step || exit $?
+source steps/tofu-step; rc=$?
+printf 'OUTPUTS {"arn":"%s","version":"%s","rule":"%s"}\n' "$LAMBDA_FUNCTION_ARN" "$LAMBDA_CURRENT_VERSION" "${ALB_RULE_ARN-unset}"
+exit $rc
+"#;
+
+fn run(setup: &Setup, action: &str) -> (i32, String, Value) {
+    let mut env = setup.env.clone();
+    env.push(("TOFU_ACTION".into(), action.into()));
+    let output = bash(ASSUME_THEN_TOFU, &env, &repo_root());
+    let stdout = text(&output.stdout);
+    let outputs = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("OUTPUTS "))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .unwrap_or(Value::Null);
+    (
+        output.status.code().unwrap_or(-1),
+        format!("{stdout}\n--- stderr ---\n{}", text(&output.stderr)),
+        outputs,
+    )
+}
+
+fn state_object(moto: &MotoServer) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    let key = format!("lambda/{SCOPE_ID}/terraform.tfstate");
+    moto.aws(&[
+        "s3api",
+        "get-object",
+        "--bucket",
+        BUCKET,
+        "--key",
+        &key,
+        file.to_str().unwrap(),
+    ]);
+    serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+}
+
+fn caller_arn(file: &Path) -> String {
+    let identity: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    identity["Arn"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn apply_then_destroy_as_the_assumed_role_with_state_in_s3() {
+    let setup = setup();
+    let module_dir = setup.output_dir.join("tofu");
+
+    let (code, log, outputs) = run(&setup, "apply");
+    assert_eq!(code, 0, "{log}");
+    // init, then apply, with tofu's own lines on the progress stream.
+    assert!(log.contains("Initializing the backend"), "{log}");
+    assert!(log.contains("Apply complete!"), "{log}");
+    assert_eq!(
+        outputs["arn"],
+        "arn:aws:lambda:us-east-1:123456789012:function:s7001-app-main"
+    );
+    assert_eq!(outputs["version"], "1");
+    // An output the module does not define is not emitted at all.
+    assert_eq!(outputs["rule"], "unset");
+
+    // The provisioner ran with the assumed role's credentials.
+    let created_by = caller_arn(&module_dir.join("created-by.json"));
+    assert!(
+        created_by.contains(":assumed-role/np-lambda-runner/"),
+        "{created_by}"
+    );
+
+    // State lives in the bucket under the scope's key and holds the resource.
+    let state = state_object(&setup.moto);
+    let resources = state["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 1, "{state}");
+    assert_eq!(resources[0]["type"], "terraform_data");
+    // Every state write was signed by the assumed role, never the agent's base key.
+    let state_puts: Vec<_> = setup
+        .moto
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.url.contains("terraform.tfstate"))
+        .collect();
+    assert!(!state_puts.is_empty());
+    for put in &state_puts {
+        assert!(
+            put.url.contains(&format!("/{BUCKET}/lambda/{SCOPE_ID}/")),
+            "path-style key: {}",
+            put.url
+        );
+        assert_ne!(put.access_key_id.as_deref(), Some("AKIAAGENTBASE0000000"));
+        assert!(put.access_key_id.is_some());
+    }
+    // The lock file was used (written, then removed).
+    assert!(setup
+        .moto
+        .requests()
+        .iter()
+        .any(|r| r.method == "PUT" && r.url.contains("terraform.tfstate.tflock")));
+
+    let (code, log, _) = run(&setup, "destroy");
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("Destroy complete!"), "{log}");
+    let destroyed_by = caller_arn(&module_dir.join("destroyed-by.json"));
+    assert!(destroyed_by.contains(":assumed-role/np-lambda-runner/"));
+    let state = state_object(&setup.moto);
+    assert_eq!(
+        state["resources"].as_array().map(Vec::len),
+        Some(0),
+        "{state}"
+    );
+}
+
+#[test]
+fn tofu_errors_on_stderr_reach_the_progress_stream() {
+    let setup = setup();
+    // A provisioner that fails: tofu prints the error on stderr.
+    std::fs::write(
+        setup.output_dir.join("tofu/fail.tf"),
+        r#"resource "terraform_data" "broken" {
+  provisioner "local-exec" {
+    command = "echo the-placeholder-failed >&2; exit 3"
+  }
+}
+"#,
+    )
+    .unwrap();
+    let mut env = setup.env.clone();
+    env.push(("TOFU_ACTION".into(), "apply".into()));
+    let output = bash(
+        "source steps/assume-role-step || exit $?\nsource steps/tofu-step",
+        &env,
+        &repo_root(),
+    );
+    let stdout = text(&output.stdout);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stdout.contains("local-exec provisioner error"), "{stdout}");
+    assert!(stdout.contains("the-placeholder-failed"), "{stdout}");
+    assert!(stdout.contains("❌ tofu apply failed"), "{stdout}");
+    assert!(stdout.contains("🔧"), "{stdout}");
+}
+
+#[test]
+fn missing_settings_and_binary_are_reported_before_tofu_runs() {
+    let setup = setup();
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("TOFU_ACTION", "plan")], "TOFU_ACTION is 'plan'"),
+        (
+            &[("TOFU_ACTION", "apply"), ("TOFU_STATE_BUCKET", "")],
+            "TOFU_STATE_BUCKET is not set",
+        ),
+        (
+            &[("TOFU_ACTION", "apply"), ("TOFU_BIN", "/nowhere/tofu")],
+            "TOFU_BIN names '/nowhere/tofu'",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let mut env = setup.env.clone();
+        env.retain(|(key, _)| !extra.iter().any(|(k, _)| k == key));
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let output = bash("source steps/tofu-step", &env, &repo_root());
+        let stdout = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(2), "{stdout}");
+        assert!(stdout.contains(&format!("❌ {expected}")), "{stdout}");
+        assert!(stdout.contains("🔧"), "{stdout}");
+    }
+    // Nothing reached the state bucket.
+    assert!(!setup
+        .moto
+        .requests()
+        .iter()
+        .any(|r| r.url.contains("terraform.tfstate")));
+}
