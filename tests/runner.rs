@@ -371,6 +371,10 @@ fn nested_workflow_steps_pre_post_and_file_outputs() {
         "{all}"
     );
     assert!(all.contains("▶ group › inner_one"), "{all}");
+    assert!(
+        all.contains("function says hello"),
+        "a function output lives on: {all}"
+    );
 }
 
 #[test]

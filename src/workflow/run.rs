@@ -10,7 +10,7 @@ use super::document::{Document, Env};
 use super::executor;
 use super::expand::{expand, resolve_all};
 use super::shell::{self, Finished, Target};
-use super::spec::{parse_steps, OutputKind, StepKind, StepSpec};
+use super::spec::{is_shell_name, parse_steps, OutputKind, StepKind, StepSpec};
 use crate::report::StepError;
 
 /// How outputs travel between steps.
@@ -306,6 +306,13 @@ impl Runner {
         if after.is_empty() && !nested {
             // The step replaced its shell (exec) or the capture failed: keep what we had.
             next = before.clone();
+        }
+        // bash cannot list variables whose names are not shell names (exported functions'
+        // `BASH_FUNC_f%%`, odd names from the agent's environment): keep them as they were.
+        for (key, value) in before {
+            if !is_shell_name(key) && !next.contains_key(key) {
+                next.insert(key.clone(), value.clone());
+            }
         }
         for output in &step.outputs {
             let key = match output.kind {
