@@ -30,34 +30,64 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a workflow: each step in its own bash, outputs carried to later steps.
-    #[command(
-        after_help = "Environment:\n  CONTEXT             the action context JSON, when --context is not given\n  \
-SCOPE_LOG_STREAM    stderr sends the runner's progress to stderr (also read from the workflow's configuration)\n  \
-NP_OUTPUT_DIR       where executor checks write their files (default: a temporary directory)\n\n\
-Every other variable of the environment is passed on to the steps.\n\
-Exit status: 0 when every step succeeded; the failing step's exit code otherwise; 2 for a bad workflow."
-    )]
+    #[command(after_help = RUN_HELP)]
     Run(RunArgs),
     /// Route NP_ACTION_CONTEXT to a workflow; prints `export NAME='value'` lines for the entrypoint.
     #[command(after_help = ROUTE_HELP)]
     Route(RouteArgs),
 }
 
-const ROUTE_HELP: &str = "Routing:\n  \
-log:read → workflows/log/log.yaml; metric:list → workflows/metric/list.yaml; metric:* → workflows/metric/metric.yaml;\n  \
-instance:data → workflows/instance/list.yaml\n  \
-with .parameters.deployment_id → workflows/deployment/<name>.yaml: start-initial→initial, start-blue-green→blue_green,\n    \
-switch-traffic→switch_traffic, rollback-deployment→rollback, finalize-blue-green→finalize, delete-deployment→delete,\n    \
-diagnose-deployment→diagnose\n  \
-otherwise → workflows/scope/<name>.yaml: create-scope→create, update-scope→update, delete-scope→delete,\n    \
-diagnose-scope→diagnose, invoke→invoke, adjust-provisioned-concurrency→adjust_provisioned_concurrency,\n    \
-adjust-reserved-concurrency→adjust_reserved_concurrency; else by .type (create/update/delete/diagnose);\n    \
-else a custom slug names the file (dashes as underscores).\n\
-A workflow missing from --service-path is looked up in the overrides dirs; each overrides dir holding the same\n\
-relative path (e.g. <dir>/workflows/scope/create.yaml) adds an override layer.\n\n\
-Prints: NP_ACTION_CONTEXT CONTEXT SCOPE_ID DEPLOYMENT_ID SERVICE_ACTION SERVICE_ACTION_TYPE NOTIFICATION_ACTION\n\
-SERVICE_PATH OVERRIDES_PATH SCOPE_WORKFLOW_KIND SCOPE_WORKFLOW_TELEMETRY SCOPE_WORKFLOW_PATH SCOPE_WORKFLOW_OVERRIDES\n\
-(overrides one per line).";
+const RUN_HELP: &str = "Semantics (those of the nullplatform engine):\n  \
+include        files loaded first (recursive, $VAR-expanded paths); the file's own\n                 \
+configuration and steps win over what it includes\n  \
+configuration  the steps' environment, over the inherited one; maps and lists as JSON,\n                 \
+numbers and booleans as text; values may refer to each other ($A, ${B});\n                 \
+a step's own configuration stays with that step\n  \
+steps          script (file: sourced by bash), command (command: run by bash),\n                 \
+workflow (nested steps: or file:), executor (folders: of checks with\n                 \
+before_each / after_each; SCRIPT_OUTPUT_FILE, SCRIPT_LOG_FILE per check);\n                 \
+optional pre, post, configuration, continue_on_error and output\n                 \
+(type environment, file or function)\n  \
+$VARS          file:, command:, include and output file: are expanded by the runner\n                 \
+before bash sees them, as the engine does (Go's os.ExpandEnv: unset names\n                 \
+are empty, ${VAR:-x} is not bash's) - keep shell logic in script files\n  \
+--overrides    steps matched by name: no action = deep merge, action: replace or skip;\n                 \
+new steps go before: / after: a named step, else last\n\
+\n\
+Environment:\n  \
+CONTEXT           the action context JSON, when --context is not given\n  \
+SCOPE_LOG_STREAM  stderr: progress goes to stderr (also read from the configuration)\n  \
+NP_OUTPUT_DIR     where executor checks write their files (default: a temporary dir)\n\
+Every other variable is passed on to the steps; none is ever printed.\n\
+\n\
+Exit status: 0 when every step succeeded; the failing step's exit code otherwise;\n\
+2 for a bad workflow (YAML, include, unknown step type, override anchor).";
+
+const ROUTE_HELP: &str = "Routing (first match):\n  \
+log:read             workflows/log/log.yaml\n  \
+metric:list          workflows/metric/list.yaml\n  \
+metric:*             workflows/metric/metric.yaml\n  \
+instance:data        workflows/instance/list.yaml\n  \
+with .parameters.deployment_id: workflows/deployment/<name>.yaml by slug\n    \
+start-initial → initial, start-blue-green → blue_green,\n    \
+switch-traffic → switch_traffic, rollback-deployment → rollback,\n    \
+finalize-blue-green → finalize, delete-deployment → delete,\n    \
+diagnose-deployment → diagnose\n  \
+otherwise: workflows/scope/<name>.yaml by slug\n    \
+create-scope → create, update-scope → update, delete-scope → delete,\n    \
+diagnose-scope → diagnose, invoke → invoke,\n    \
+adjust-provisioned-concurrency → adjust_provisioned_concurrency,\n    \
+adjust-reserved-concurrency → adjust_reserved_concurrency;\n    \
+else by .type (create, update, delete, diagnose);\n    \
+else the slug itself names the file (dashes as underscores)\n\
+A workflow missing from --service-path is looked up in the overrides dirs; every\n\
+overrides dir holding the same relative path (<dir>/workflows/scope/create.yaml)\n\
+adds an override layer, in the order given.\n\
+\n\
+Prints export lines for: NP_ACTION_CONTEXT CONTEXT SCOPE_ID DEPLOYMENT_ID\n\
+SERVICE_ACTION SERVICE_ACTION_TYPE NOTIFICATION_ACTION SERVICE_PATH OVERRIDES_PATH\n\
+SCOPE_WORKFLOW_KIND SCOPE_WORKFLOW_TELEMETRY SCOPE_WORKFLOW_PATH\n\
+SCOPE_WORKFLOW_OVERRIDES (one file per line).";
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
