@@ -137,8 +137,11 @@ pub fn jq_first(input: &Value, path: &str) -> Result<Option<Value>, StepError> {
                 .collect();
             invalid(names.join("; "))
         })?;
-    let val = Val::deserialize(input)
-        .map_err(|err| StepError::new(format!("could not hand CONTEXT to jq: {err}")))?;
+    let val = Val::deserialize(input).map_err(|err| {
+        StepError::new(format!("could not hand CONTEXT to jq: {err}"))
+            .cause("CONTEXT holds a value jq cannot represent")
+            .fix("check that CONTEXT is the notification JSON the engine built")
+    })?;
     let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([]));
     let first = filter.id.run((ctx, val)).next();
     match first {

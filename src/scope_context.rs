@@ -237,6 +237,7 @@ pub fn architecture(ctx: &Context, env: Env) -> Result<String, StepError> {
                 Source::Env(name) => StepError::new(format!(
                     "{name} is `{other}`: Lambda supports arm64 or x86_64"
                 ))
+                .cause("values.yaml or the agent's environment sets an unknown architecture")
                 .fix(format!("set {name} to arm64 or x86_64 in values.yaml")),
                 _ => context_error(
                     "scope.capabilities.architecture",
@@ -289,6 +290,7 @@ pub fn listener_rule_capacity(ctx: &Context, env: Env) -> Result<(u64, u64), Ste
                 "{place} is `{}`, not a whole number",
                 resolved.value
             ))
+            .cause("the setting was written with units or as a word")
             .fix(format!("set {place} to a whole number such as {default}"))
         })
     };
@@ -612,6 +614,7 @@ pub async fn build_deployment_context(
         return Err(StepError::new(format!(
             "PARAMETERS_STRATEGY is `{parameters_strategy}`: expected env or secretsmanager"
         ))
+        .cause("values.yaml or the agent's environment sets an unknown strategy")
         .fix("set PARAMETERS_STRATEGY to env (parameters as environment variables) or secretsmanager"));
     }
 

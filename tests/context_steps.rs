@@ -269,6 +269,53 @@ fn missing_and_malformed_fields_name_their_jq_path() {
 }
 
 #[test]
+fn deployment_settings_from_the_environment_are_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let context = fixture("deployment-initial-zip.json");
+    run(
+        "build-deployment-context",
+        dir.path(),
+        &context,
+        &env(&[("PARAMETERS_STRATEGY", "vault")]),
+        "",
+    )
+    .assert_report(&["PARAMETERS_STRATEGY", "`vault`"]);
+    run(
+        "build-deployment-context",
+        dir.path(),
+        &context,
+        &env(&[("LAMBDA_MAIN_ALIAS_NAME", "12")]),
+        "",
+    )
+    .assert_report(&["LAMBDA_MAIN_ALIAS_NAME", "`12`"]);
+    let mut mismatched = context.clone();
+    mismatched["asset"]["type"] = json!("docker-image");
+    run("build-deployment-context", dir.path(), &mismatched, &[], "")
+        .assert_report(&[".asset.type", ".scope.capabilities.deployment_type"]);
+}
+
+#[test]
+fn secretsmanager_strategy_is_passed_on() {
+    let moto = common::MotoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut environment = moto.aws_env();
+    environment.push(("PARAMETERS_STRATEGY".into(), "secretsmanager".into()));
+    let run = run(
+        "build-deployment-context",
+        dir.path(),
+        &fixture("deployment-initial-zip.json"),
+        &environment,
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert_eq!(run.out("PARAMETERS_STRATEGY"), "secretsmanager");
+    assert_eq!(
+        run.out("SECRETS_MANAGER_SECRET_NAME"),
+        "nullplatform/7/8/parameters"
+    );
+}
+
+#[test]
 fn empty_context_is_a_report() {
     let dir = tempfile::tempdir().unwrap();
     run("build-scope-context", dir.path(), &json!({}), &[], "").assert_report(&[".scope.id"]);
