@@ -3,6 +3,8 @@
 //! `destroy` with every line tofu prints — stderr included — on the progress stream,
 //! and the outputs later steps read. Only the inherited credentials are used.
 
+pub mod compose;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

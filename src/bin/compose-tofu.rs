@@ -1,0 +1,35 @@
+//! compose-tofu: builds the scope's OpenTofu working directory from the modules in tofu/.
+use std::process::ExitCode;
+
+use clap::Parser;
+use lambda_scope::step::{self, StepArgs};
+use lambda_scope::tofu::{compose::compose_step, process_env};
+
+/// Copies the modules the scope needs from $SERVICE_PATH/tofu (or TOFU_MODULES_DIR) into
+/// $OUTPUT_DIR/tofu — provider/aws, iam and compute/lambda always; networking/api_gateway
+/// (public) or networking/alb (private); dns/route53 when the scope has a domain and a
+/// hosted zone — each file prefixed with its module path, and writes tofu.tfvars.json.
+///
+/// Reads VISIBILITY, SCOPE_ID, LAMBDA_FUNCTION_NAME, PACKAGE_TYPE, RUNTIME, HANDLER,
+/// ARCHITECTURE, RESOURCE_TAGS_JSON, OUTPUT_DIR (build-scope-context); AWS_REGION,
+/// AWS_SUBNET_IDS, SECURITY_GROUP_IDS, HOSTED_PUBLIC_ZONE_ID, HOSTED_PRIVATE_ZONE_ID,
+/// ALB_PRIVATE_LISTENER_ARN (fetch-scope-config); LAMBDA_FILENAME or
+/// PLACEHOLDER_IMAGE_URI (resolve-placeholder-image); SCOPE_DOMAIN (generate-domain);
+/// ALB_RULE_PRIORITY (private scopes); LOG_RETENTION_DAYS, LAMBDA_MEMORY_SIZE,
+/// LAMBDA_TIMEOUT, API_CERTIFICATE_ARN, LAMBDA_EXECUTION_ROLE_PREFIX (below
+/// scope-configurations lambda.execution_role_prefix in CONTEXT; default np-lambda-),
+/// LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED (comma list: warn when outside), TOFU_ACTION
+/// (destroy needs no placeholder).
+///
+/// Outputs: TOFU_WORKING_DIR, TOFU_MODULES (comma-separated module paths).
+#[derive(Parser)]
+#[command(name = "compose-tofu", version)]
+struct Cli {
+    #[command(flatten)]
+    step: StepArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    step::run(&cli.step, || compose_step(&process_env))
+}

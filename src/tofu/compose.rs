@@ -1,0 +1,399 @@
+//! compose-tofu: builds one OpenTofu root module for a scope from the modules in
+//! `tofu/` — which ones by visibility and whether the scope has a domain and zone —
+//! with each file prefixed by its module path, plus the variables as `tofu.tfvars.json`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use crate::config::Setting;
+use crate::context::Context;
+use crate::report::StepError;
+use crate::step::{progress, warn, Outputs};
+
+use super::{Env, VARS_FILE};
+
+/// Modules every scope gets.
+pub const BASE_MODULES: &[&str] = &["provider/aws", "iam", "compute/lambda"];
+
+/// How the scope is reached (build-scope-context's VISIBILITY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    Public,
+    Private,
+    EventDriven,
+}
+
+impl Reach {
+    pub fn parse(text: &str) -> Result<Self, StepError> {
+        match text {
+            "public" => Ok(Reach::Public),
+            "private" => Ok(Reach::Private),
+            "event-driven" => Ok(Reach::EventDriven),
+            other => Err(StepError::new(format!(
+                "VISIBILITY is '{other}', expected public, private or event-driven"
+            ))
+            .cause("build-scope-context did not run before this step, or its output was changed")
+            .fix("run build-scope-context before compose-tofu")
+            .usage()),
+        }
+    }
+}
+
+/// The modules for one scope, in composition order.
+pub fn select_modules(reach: Reach, has_domain_and_zone: bool) -> Vec<&'static str> {
+    let mut modules = BASE_MODULES.to_vec();
+    match reach {
+        Reach::Public => modules.push("networking/api_gateway"),
+        Reach::Private => modules.push("networking/alb"),
+        Reach::EventDriven => {}
+    }
+    if has_domain_and_zone && reach != Reach::EventDriven {
+        modules.push("dns/route53");
+    }
+    modules
+}
+
+/// The file name a module's file gets in the working directory: the module path with
+/// `/` turned into `_`, two underscores, the file name (`compute_lambda__main.tf`).
+pub fn composed_name(module: &str, file: &str) -> String {
+    format!("{}__{file}", module.replace('/', "_"))
+}
+
+/// Files that belong to a module's tests, never composed.
+fn is_test_file(name: &str) -> bool {
+    name.ends_with("_test.tf") || name.ends_with(".tftest.hcl")
+}
+
+/// Copies the selected modules' `.tf` files into `work_dir` (removing `.tf` files a
+/// previous composition left, keeping `.terraform`) and writes the variables file.
+pub fn compose(
+    modules_root: &Path,
+    modules: &[&str],
+    variables: &Map<String, Value>,
+    work_dir: &Path,
+) -> Result<Vec<PathBuf>, StepError> {
+    let io_error = |what: String, err: std::io::Error| {
+        StepError::new(format!("{what}: {err}"))
+            .cause("the directory is missing or not writable")
+            .fix("check OUTPUT_DIR and SERVICE_PATH (the modules are read from $SERVICE_PATH/tofu)")
+    };
+    std::fs::create_dir_all(work_dir)
+        .map_err(|err| io_error(format!("could not create {}", work_dir.display()), err))?;
+    for entry in std::fs::read_dir(work_dir)
+        .map_err(|err| io_error(format!("could not read {}", work_dir.display()), err))?
+    {
+        let path = entry
+            .map_err(|err| io_error(format!("could not read {}", work_dir.display()), err))?
+            .path();
+        if path.extension().is_some_and(|ext| ext == "tf") {
+            std::fs::remove_file(&path)
+                .map_err(|err| io_error(format!("could not remove {}", path.display()), err))?;
+        }
+    }
+    let mut written = Vec::new();
+    for module in modules {
+        let dir = modules_root.join(module);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|err| io_error(format!("could not read the module {}", dir.display()), err))?
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| {
+                path.extension().is_some_and(|ext| ext == "tf")
+                    && path
+                        .file_name()
+                        .and_then(|name| name.to_str())
+                        .is_some_and(|name| !is_test_file(name))
+            })
+            .collect();
+        files.sort();
+        for file in files {
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let target = work_dir.join(composed_name(module, name));
+            std::fs::copy(&file, &target)
+                .map_err(|err| io_error(format!("could not copy {}", file.display()), err))?;
+            written.push(target);
+        }
+    }
+    let vars_path = work_dir.join(VARS_FILE);
+    let text = serde_json::to_string_pretty(&Value::Object(variables.clone()))
+        .map_err(|err| StepError::new(format!("could not render the variables: {err}")))?;
+    std::fs::write(&vars_path, text)
+        .map_err(|err| io_error(format!("could not write {}", vars_path.display()), err))?;
+    written.push(vars_path);
+    Ok(written)
+}
+
+/// A comma-separated list (fetch-scope-config's subnet and security group outputs).
+fn list(text: Option<String>) -> Vec<String> {
+    text.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn required(env: Env, name: &str, from: &str) -> Result<String, StepError> {
+    env(name).ok_or_else(|| {
+        StepError::new(format!("{name} is not set"))
+            .cause(format!("{from} did not run before compose-tofu"))
+            .fix(format!("run {from} first in the workflow"))
+            .usage()
+    })
+}
+
+fn number(env: Env, name: &str) -> Result<Option<u64>, StepError> {
+    match env(name) {
+        None => Ok(None),
+        Some(text) => text.trim().parse().map(Some).map_err(|_| {
+            StepError::new(format!("{name} is '{text}', not a whole number"))
+                .fix(format!("set {name} to a whole number in values.yaml"))
+                .usage()
+        }),
+    }
+}
+
+/// The execution role prefix: scope-configurations `lambda.execution_role_prefix` >
+/// `LAMBDA_EXECUTION_ROLE_PREFIX` > `np-lambda-`.
+fn execution_role_prefix(ctx: Option<&Context>, env: Env) -> Result<String, StepError> {
+    let setting = Setting::new()
+        .jq(r#".providers["scope-configurations"].lambda.execution_role_prefix"#)
+        .env("LAMBDA_EXECUTION_ROLE_PREFIX")
+        .default_value("np-lambda-");
+    let document = ctx.map(Context::value).cloned().unwrap_or(Value::Null);
+    let resolved = setting
+        .resolve_in(&document, env)?
+        .expect("a default is always set");
+    let allowed = resolved.value.len() <= 32
+        && resolved
+            .value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if !allowed {
+        warn(format!(
+            "execution role prefix '{}' is not a valid IAM role-name prefix (1-32 of A-Za-z0-9+=,.@_-): role creation will fail",
+            resolved.value
+        ));
+    }
+    if let Some(allowed_prefixes) = env("LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED") {
+        let listed = list(Some(allowed_prefixes));
+        if !listed
+            .iter()
+            .any(|prefix| resolved.value.starts_with(prefix.as_str()))
+        {
+            warn(format!(
+                "execution role prefix '{}' is outside the install module's execution_role_prefixes ({}): the permissions role may not create it",
+                resolved.value,
+                listed.join(", ")
+            ));
+        }
+    }
+    Ok(resolved.value)
+}
+
+/// The composition for one scope: modules and variables from the earlier steps' outputs.
+pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepError> {
+    let reach = Reach::parse(&required(env, "VISIBILITY", "build-scope-context")?)?;
+    let ctx = match env("CONTEXT") {
+        Some(text) => Some(Context::parse(&text)?),
+        None => None,
+    };
+    let domain = env("SCOPE_DOMAIN").unwrap_or_default();
+    let zone = match reach {
+        Reach::Public => env("HOSTED_PUBLIC_ZONE_ID"),
+        Reach::Private => env("HOSTED_PRIVATE_ZONE_ID"),
+        Reach::EventDriven => None,
+    };
+    let modules = select_modules(reach, !domain.is_empty() && zone.is_some());
+
+    let mut vars = Map::new();
+    vars.insert(
+        "aws_region".into(),
+        json!(env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .ok_or_else(|| required(env, "AWS_REGION", "fetch-scope-config").unwrap_err())?),
+    );
+    vars.insert(
+        "scope_id".into(),
+        json!(required(env, "SCOPE_ID", "build-scope-context")?),
+    );
+    vars.insert(
+        "function_name".into(),
+        json!(required(
+            env,
+            "LAMBDA_FUNCTION_NAME",
+            "build-scope-context"
+        )?),
+    );
+    let tags: Value = match env("RESOURCE_TAGS_JSON") {
+        None => json!({}),
+        Some(text) => serde_json::from_str(&text).map_err(|err| {
+            StepError::new(format!("RESOURCE_TAGS_JSON is not a JSON object: {err}"))
+                .fix("run build-scope-context first; it writes the tags as a JSON object")
+                .usage()
+        })?,
+    };
+    vars.insert("resource_tags".into(), tags);
+    vars.insert("domain_name".into(), json!(domain));
+
+    vars.insert(
+        "execution_role_prefix".into(),
+        json!(execution_role_prefix(ctx.as_ref(), env)?),
+    );
+    let subnets = list(env("AWS_SUBNET_IDS"));
+    vars.insert("vpc_enabled".into(), json!(!subnets.is_empty()));
+
+    let package_type = required(env, "PACKAGE_TYPE", "build-scope-context")?;
+    vars.insert("package_type".into(), json!(package_type));
+    for (name, var) in [
+        ("LAMBDA_FILENAME", "placeholder_filename"),
+        ("PLACEHOLDER_IMAGE_URI", "placeholder_image_uri"),
+        ("RUNTIME", "runtime"),
+        ("HANDLER", "handler"),
+        ("ARCHITECTURE", "architecture"),
+    ] {
+        if let Some(value) = env(name) {
+            vars.insert(var.into(), json!(value));
+        }
+    }
+    let destroying = env("TOFU_ACTION").as_deref() == Some("destroy");
+    if !destroying {
+        match package_type.as_str() {
+            "Zip" if env("LAMBDA_FILENAME").is_none() => {
+                return Err(
+                    required(env, "LAMBDA_FILENAME", "resolve-placeholder-image").unwrap_err(),
+                )
+            }
+            "Image" if env("PLACEHOLDER_IMAGE_URI").is_none() => {
+                return Err(
+                    required(env, "PLACEHOLDER_IMAGE_URI", "resolve-placeholder-image")
+                        .unwrap_err(),
+                )
+            }
+            _ => {}
+        }
+    }
+    vars.insert("subnet_ids".into(), json!(subnets));
+    vars.insert(
+        "security_group_ids".into(),
+        json!(list(env("SECURITY_GROUP_IDS"))),
+    );
+    for (name, var) in [
+        ("LOG_RETENTION_DAYS", "log_retention_days"),
+        ("LAMBDA_MEMORY_SIZE", "memory_size"),
+        ("LAMBDA_TIMEOUT", "timeout_seconds"),
+    ] {
+        if let Some(value) = number(env, name)? {
+            vars.insert(var.into(), json!(value));
+        }
+    }
+
+    match reach {
+        Reach::Public => {
+            if let Some(certificate) = env("API_CERTIFICATE_ARN") {
+                vars.insert("api_certificate_arn".into(), json!(certificate));
+            }
+        }
+        Reach::Private => {
+            vars.insert(
+                "alb_listener_arn".into(),
+                json!(required(
+                    env,
+                    "ALB_PRIVATE_LISTENER_ARN",
+                    "fetch-scope-config"
+                )?),
+            );
+            let priority = number(env, "ALB_RULE_PRIORITY")?.ok_or_else(|| {
+                StepError::new("ALB_RULE_PRIORITY is not set for a private scope")
+                    .cause("the scope's listener-rule priority was not allocated or not read back")
+                    .fix("set ALB_RULE_PRIORITY (1-50000, unique on the listener) before compose-tofu")
+                    .usage()
+            })?;
+            vars.insert("alb_rule_priority".into(), json!(priority));
+        }
+        Reach::EventDriven => {}
+    }
+    if let (true, Some(zone)) = (modules.contains(&"dns/route53"), zone) {
+        vars.insert("hosted_zone_id".into(), json!(zone));
+    }
+    Ok((modules, vars))
+}
+
+/// The compose-tofu step: modules from `TOFU_MODULES_DIR` (default `$SERVICE_PATH/tofu`)
+/// into `$OUTPUT_DIR/tofu`.
+pub fn compose_step(env: Env) -> Result<Outputs, StepError> {
+    let (modules, vars) = plan(env)?;
+    let modules_root = match (env("TOFU_MODULES_DIR"), env("SERVICE_PATH")) {
+        (Some(dir), _) => PathBuf::from(dir),
+        (None, Some(service)) => PathBuf::from(service).join("tofu"),
+        (None, None) => return Err(StepError::new(
+            "neither TOFU_MODULES_DIR nor SERVICE_PATH is set",
+        )
+        .cause("the modules directory (the repository's tofu/) is unknown")
+        .fix("run the workflow through the agent (it sets SERVICE_PATH), or set TOFU_MODULES_DIR")
+        .usage()),
+    };
+    let work_dir = PathBuf::from(required(env, "OUTPUT_DIR", "build-scope-context")?).join("tofu");
+    let written = compose(&modules_root, &modules, &vars, &work_dir)?;
+    progress(format!(
+        "🧩 composed {} ({} files) in {}",
+        modules.join(", "),
+        written.len(),
+        work_dir.display()
+    ));
+    let mut outputs = Outputs::new();
+    outputs
+        .set("TOFU_WORKING_DIR", work_dir.display().to_string())
+        .set("TOFU_MODULES", modules.join(","));
+    Ok(outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_follow_visibility_and_domain() {
+        assert_eq!(
+            select_modules(Reach::Public, true),
+            vec![
+                "provider/aws",
+                "iam",
+                "compute/lambda",
+                "networking/api_gateway",
+                "dns/route53"
+            ]
+        );
+        assert_eq!(
+            select_modules(Reach::Private, false),
+            vec!["provider/aws", "iam", "compute/lambda", "networking/alb"]
+        );
+        assert_eq!(
+            select_modules(Reach::EventDriven, true),
+            BASE_MODULES.to_vec()
+        );
+    }
+
+    #[test]
+    fn composed_names_cannot_collide_across_modules() {
+        assert_eq!(
+            composed_name("compute/lambda", "main.tf"),
+            "compute_lambda__main.tf"
+        );
+        assert_ne!(
+            composed_name("networking/alb", "main.tf"),
+            composed_name("networking/api_gateway", "main.tf")
+        );
+        assert!(is_test_file("lambda_test.tf"));
+        assert!(!is_test_file("main.tf"));
+    }
+
+    #[test]
+    fn subnet_lists_split_on_commas() {
+        assert_eq!(list(Some(" a, b,,c ".into())), vec!["a", "b", "c"]);
+        assert!(list(None).is_empty());
+    }
+}

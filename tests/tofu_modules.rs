@@ -1,0 +1,423 @@
+//! The scope's OpenTofu modules in `tofu/`, checked without the AWS provider (it cannot
+//! be downloaded here): every file parses as HCL and is `fmt`-clean, every variable and
+//! output is documented, and for each composition compose-tofu makes (through its shim)
+//! every variable it passes is declared, every required one is passed, every reference
+//! to a variable, local, resource or data source resolves inside the composed root
+//! module, no name is declared twice, and the outputs tofu-step reads are defined.
+
+mod common;
+#[path = "support/terraform.rs"]
+mod terraform;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use common::{bash, bin_dir, repo_root, text};
+use hcl::{Block, Body};
+use serde_json::Value;
+use terraform::TofuCli;
+
+fn tf_files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(tf_files_under(&path));
+        } else if path.extension().is_some_and(|e| e == "tf") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+fn parse(path: &Path) -> Body {
+    let text = std::fs::read_to_string(path).unwrap();
+    hcl::parse(&text).unwrap_or_else(|e| panic!("{} is not valid HCL: {e}", path.display()))
+}
+
+fn labels(block: &Block) -> Vec<String> {
+    block
+        .labels()
+        .iter()
+        .map(|l| l.as_str().to_string())
+        .collect()
+}
+
+fn has_attr(block: &Block, name: &str) -> bool {
+    block.body().attributes().any(|a| a.key() == name)
+}
+
+#[test]
+fn every_module_file_parses_and_documents_its_variables_and_outputs() {
+    let files = tf_files_under(&repo_root().join("tofu"));
+    assert!(files.len() >= 15, "modules missing: {files:?}");
+    for file in files {
+        let body = parse(&file);
+        for block in body.blocks() {
+            if matches!(block.identifier(), "variable" | "output") {
+                assert!(
+                    has_attr(block, "description"),
+                    "{} {:?} in {} has no description",
+                    block.identifier(),
+                    labels(block),
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn modules_are_fmt_clean() {
+    let cli = TofuCli::find();
+    let output = cli.run(
+        &["fmt", "-check", "-recursive", "-diff"],
+        &repo_root().join("tofu"),
+    );
+    assert!(
+        output.status.success(),
+        "fmt -check found unformatted files:\n{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+/// What one composed root module declares and references.
+#[derive(Default)]
+struct RootModule {
+    variables: BTreeMap<String, bool>, // name → has a default
+    outputs: BTreeSet<String>,
+    locals: BTreeSet<String>,
+    resources: BTreeSet<String>, // "type.name"
+    data: BTreeSet<String>,      // "type.name"
+    text: String,
+}
+
+fn declare(set: &mut BTreeSet<String>, name: String, what: &str) {
+    assert!(set.insert(name.clone()), "{what} {name} declared twice");
+}
+
+fn load_root(dir: &Path) -> RootModule {
+    let mut root = RootModule::default();
+    for file in tf_files_under(dir) {
+        let body = parse(&file);
+        root.text.push_str(&std::fs::read_to_string(&file).unwrap());
+        root.text.push('\n');
+        for block in body.blocks() {
+            let names = labels(block);
+            match block.identifier() {
+                "variable" => {
+                    let name = names[0].clone();
+                    assert!(
+                        root.variables
+                            .insert(name.clone(), has_attr(block, "default"))
+                            .is_none(),
+                        "variable {name} declared twice"
+                    );
+                }
+                "output" => declare(&mut root.outputs, names[0].clone(), "output"),
+                "resource" => declare(
+                    &mut root.resources,
+                    format!("{}.{}", names[0], names[1]),
+                    "resource",
+                ),
+                "data" => declare(
+                    &mut root.data,
+                    format!("{}.{}", names[0], names[1]),
+                    "data source",
+                ),
+                "locals" => {
+                    for attr in block.body().attributes() {
+                        declare(&mut root.locals, attr.key().to_string(), "local");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    root
+}
+
+/// `prefix.<ident>` occurrences in `text` (e.g. `var.` → variable names).
+fn references(text: &str, prefix: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut start = 0;
+    while let Some(at) = text[start..].find(prefix) {
+        let begin = start + at;
+        let before = text[..begin].chars().last();
+        let rest = &text[begin + prefix.len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty()
+            && !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            found.insert(name);
+        }
+        start = begin + prefix.len();
+    }
+    found
+}
+
+/// `aws_x.name` / `terraform_data.name` resource references and `data.aws_x.name` ones.
+fn resource_references(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut resources = BTreeSet::new();
+    let mut data = BTreeSet::new();
+    let bytes: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < bytes.len() {
+        let at_word_start = i == 0
+            || !(bytes[i - 1].is_ascii_alphanumeric()
+                || bytes[i - 1] == '_'
+                || bytes[i - 1] == '"');
+        if at_word_start && bytes[i].is_ascii_lowercase() {
+            let word: String = bytes[i..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == '_' || **c == '.')
+                .collect();
+            let parts: Vec<&str> = word.split('.').collect();
+            let is_data = parts.first() == Some(&"data");
+            let parts = if is_data { &parts[1..] } else { &parts[..] };
+            if parts.len() >= 2
+                && (parts[0].starts_with("aws_") || parts[0] == "terraform_data")
+                && !parts[1].is_empty()
+            {
+                let name = format!("{}.{}", parts[0], parts[1]);
+                if is_data {
+                    data.insert(name);
+                } else {
+                    resources.insert(name);
+                }
+            }
+            i += word.len().max(1);
+        } else {
+            i += 1;
+        }
+    }
+    (resources, data)
+}
+
+struct Composition {
+    modules: String,
+    root: RootModule,
+    vars: serde_json::Map<String, Value>,
+}
+
+fn compose(extra: &[(&str, &str)]) -> Result<Composition, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let output_dir = dir.path().join("output/9001");
+    let mut env: Vec<(String, String)> = vec![
+        ("SCOPE_BIN_DIR".into(), bin_dir().display().to_string()),
+        ("SERVICE_PATH".into(), repo_root().display().to_string()),
+        ("OUTPUT_DIR".into(), output_dir.display().to_string()),
+        ("SCOPE_ID".into(), "9001".into()),
+        ("LAMBDA_FUNCTION_NAME".into(), "s9001-shop-api".into()),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        (
+            "RESOURCE_TAGS_JSON".into(),
+            r#"{"nullplatform:scope_id":"9001"}"#.into(),
+        ),
+        ("PACKAGE_TYPE".into(), "Zip".into()),
+        ("RUNTIME".into(), "nodejs20.x".into()),
+        ("HANDLER".into(), "index.handler".into()),
+        ("ARCHITECTURE".into(), "arm64".into()),
+        ("LAMBDA_FILENAME".into(), "/tmp/placeholder.zip".into()),
+        ("HOSTED_PUBLIC_ZONE_ID".into(), "Z0PUBLIC".into()),
+        ("HOSTED_PRIVATE_ZONE_ID".into(), "Z0PRIVATE".into()),
+        ("SCOPE_DOMAIN".into(), "prod-shop-api.example.com".into()),
+        ("LOG_RETENTION_DAYS".into(), "14".into()),
+    ];
+    env.retain(|(key, _)| !extra.iter().any(|(k, _)| k == key));
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let script = "source steps/compose-tofu || exit $?\necho \"MODULES=$TOFU_MODULES\"\necho \"DIR=$TOFU_WORKING_DIR\"";
+    let output = bash(script, &env, &repo_root());
+    let stdout = text(&output.stdout);
+    if !output.status.success() {
+        return Err(stdout);
+    }
+    let field = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap()
+            .to_string()
+    };
+    let work_dir = PathBuf::from(field("DIR"));
+    let used_output_dir = &env.iter().find(|(k, _)| k == "OUTPUT_DIR").unwrap().1;
+    assert_eq!(work_dir, Path::new(used_output_dir).join("tofu"));
+    let vars: Value =
+        serde_json::from_str(&std::fs::read_to_string(work_dir.join("tofu.tfvars.json")).unwrap())
+            .unwrap();
+    Ok(Composition {
+        modules: field("MODULES"),
+        root: load_root(&work_dir),
+        vars: vars.as_object().unwrap().clone(),
+    })
+}
+
+/// The structural checks every composition must pass.
+fn check(composition: &Composition, expected_outputs: &[&str]) {
+    let root = &composition.root;
+    for name in composition.vars.keys() {
+        assert!(
+            root.variables.contains_key(name),
+            "compose-tofu passes undeclared variable {name}"
+        );
+    }
+    for (name, has_default) in &root.variables {
+        assert!(
+            *has_default || composition.vars.contains_key(name),
+            "required variable {name} is not passed by compose-tofu ({})",
+            composition.modules
+        );
+    }
+    for name in references(&root.text, "var.") {
+        assert!(
+            root.variables.contains_key(&name),
+            "var.{name} is used but not declared"
+        );
+    }
+    for name in references(&root.text, "local.") {
+        assert!(
+            root.locals.contains(&name),
+            "local.{name} is used but not defined ({})",
+            composition.modules
+        );
+    }
+    let (resources, data) = resource_references(&root.text);
+    // The modules refer to each other's resources: the scan must see those references.
+    assert!(
+        resources.contains("aws_iam_role.execution"),
+        "{resources:?}"
+    );
+    assert!(data.contains("aws_partition.current"), "{data:?}");
+    for name in resources {
+        assert!(
+            root.resources.contains(&name),
+            "{name} is referenced but not in the composition ({})",
+            composition.modules
+        );
+    }
+    for name in data {
+        assert!(
+            root.data.contains(&name),
+            "data.{name} is referenced but not in the composition"
+        );
+    }
+    for output in expected_outputs {
+        assert!(
+            root.outputs.contains(*output),
+            "output {output} missing ({})",
+            composition.modules
+        );
+    }
+    // The backend block is there for tofu-step's -backend-config.
+    assert!(root.text.contains("backend \"s3\" {}"));
+    assert!(root.text.contains("ManagedBy"));
+}
+
+#[test]
+fn public_scope_with_domain_gets_api_gateway_and_dns() {
+    let composition = compose(&[("VISIBILITY", "public")]).unwrap();
+    assert_eq!(
+        composition.modules,
+        "provider/aws,iam,compute/lambda,networking/api_gateway,dns/route53"
+    );
+    check(
+        &composition,
+        &["lambda_function_arn", "lambda_current_version"],
+    );
+    assert!(!composition.root.outputs.contains("alb_rule_arn"));
+    assert_eq!(composition.vars["hosted_zone_id"], "Z0PUBLIC");
+    assert_eq!(composition.vars["log_retention_days"], 14);
+    assert_eq!(composition.vars["vpc_enabled"], false);
+    assert_eq!(composition.vars["execution_role_prefix"], "np-lambda-");
+}
+
+#[test]
+fn private_vpc_scope_gets_the_alb_rule_and_its_subnets() {
+    let composition = compose(&[
+        ("VISIBILITY", "private"),
+        (
+            "ALB_PRIVATE_LISTENER_ARN",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/internal/abc/def",
+        ),
+        ("ALB_RULE_PRIORITY", "120"),
+        ("AWS_SUBNET_IDS", "subnet-a,subnet-b"),
+        ("SECURITY_GROUP_IDS", "sg-1"),
+        ("PACKAGE_TYPE", "Image"),
+        ("LAMBDA_FILENAME", ""),
+        (
+            "PLACEHOLDER_IMAGE_URI",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/placeholder:latest",
+        ),
+        ("LAMBDA_EXECUTION_ROLE_PREFIX", "team-"),
+    ])
+    .unwrap();
+    assert_eq!(
+        composition.modules,
+        "provider/aws,iam,compute/lambda,networking/alb,dns/route53"
+    );
+    check(
+        &composition,
+        &[
+            "lambda_function_arn",
+            "lambda_current_version",
+            "alb_rule_arn",
+        ],
+    );
+    assert_eq!(composition.vars["alb_rule_priority"], 120);
+    assert_eq!(composition.vars["hosted_zone_id"], "Z0PRIVATE");
+    assert_eq!(
+        composition.vars["subnet_ids"],
+        serde_json::json!(["subnet-a", "subnet-b"])
+    );
+    assert_eq!(composition.vars["vpc_enabled"], true);
+    assert_eq!(composition.vars["execution_role_prefix"], "team-");
+    assert!(!composition.vars.contains_key("placeholder_filename"));
+}
+
+#[test]
+fn event_driven_scope_without_domain_gets_the_base_modules_only() {
+    let composition = compose(&[("VISIBILITY", "event-driven"), ("SCOPE_DOMAIN", "")]).unwrap();
+    assert_eq!(composition.modules, "provider/aws,iam,compute/lambda");
+    check(
+        &composition,
+        &["lambda_function_arn", "lambda_current_version"],
+    );
+}
+
+#[test]
+fn recomposing_removes_files_of_modules_no_longer_selected() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let public = compose(&[("VISIBILITY", "public"), ("OUTPUT_DIR", &out)]).unwrap();
+    assert!(public.root.resources.contains("aws_apigatewayv2_api.http"));
+    let event = compose(&[("VISIBILITY", "event-driven"), ("OUTPUT_DIR", &out)]).unwrap();
+    assert!(!event.root.resources.contains("aws_apigatewayv2_api.http"));
+}
+
+#[test]
+fn missing_inputs_are_reported_with_the_step_that_provides_them() {
+    let err = compose(&[
+        ("VISIBILITY", "private"),
+        ("ALB_PRIVATE_LISTENER_ARN", "arn:x"),
+    ])
+    .err()
+    .expect("compose-tofu should have failed");
+    assert!(
+        err.contains("❌ ALB_RULE_PRIORITY is not set for a private scope"),
+        "{err}"
+    );
+    let err = compose(&[("VISIBILITY", "public"), ("LAMBDA_FILENAME", "")])
+        .err()
+        .expect("compose-tofu should have failed");
+    assert!(err.contains("❌ LAMBDA_FILENAME is not set"), "{err}");
+    assert!(err.contains("resolve-placeholder-image"), "{err}");
+    let err = compose(&[("VISIBILITY", "sideways")])
+        .err()
+        .expect("compose-tofu should have failed");
+    assert!(err.contains("❌ VISIBILITY is 'sideways'"), "{err}");
+}
