@@ -241,3 +241,39 @@ fn run_with(args: &RunArgs, runner: &mut Runner) -> Result<(), StepError> {
     }
     runner.run_document(&doc, &base).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_repository_root_is_the_folder_holding_the_step_shims() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("steps")).unwrap();
+        std::fs::write(root.join("steps/_run"), "").unwrap();
+        std::fs::create_dir_all(root.join("workflows/scope")).unwrap();
+        let workflow = root.join("workflows/scope/create.yaml");
+        std::fs::write(&workflow, "steps: []").unwrap();
+        assert_eq!(repository_root(&workflow), root);
+    }
+
+    #[test]
+    fn route_arguments_take_the_last_service_path_and_every_overrides_list() {
+        let cli = Cli::try_parse_from([
+            "scope-workflow",
+            "route",
+            "--service-path=/default",
+            "--service-path=/given",
+            "--overrides-path=/a, /b",
+            "--overrides-path=/c",
+        ])
+        .unwrap();
+        let Command::Route(args) = cli.command else {
+            panic!("route expected")
+        };
+        assert_eq!(args.service_path, PathBuf::from("/given"));
+        assert_eq!(args.overrides_path, ["/a, /b", "/c"]);
+        assert!(Cli::try_parse_from(["scope-workflow", "route", "--bogus"]).is_err());
+    }
+}

@@ -394,3 +394,74 @@ pub fn seconds(elapsed: Duration) -> String {
         format!("{:.2} s", ms / 1000.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::document::StepNode;
+    use serde_json::{json, Value};
+
+    fn doc(steps: Value) -> Document {
+        Document {
+            steps: steps
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| StepNode {
+                    value: s.as_object().unwrap().clone(),
+                    origin: PathBuf::from("unit.yaml"),
+                })
+                .collect(),
+            path: PathBuf::from("unit.yaml"),
+            ..Document::default()
+        }
+    }
+
+    fn base() -> Env {
+        let mut env = Env::new();
+        env.insert("PATH".into(), std::env::var("PATH").unwrap_or_default());
+        env.insert("KEEP".into(), "outer".into());
+        env
+    }
+
+    #[test]
+    fn step_configuration_does_not_leak_but_a_changed_value_does() {
+        let workflow = doc(json!([
+            {"name": "a", "type": "command", "command": "export NEW=1", "configuration": {"KEEP": "inner", "ONLY": "x"}},
+            {"name": "b", "type": "command", "command": "export KEEP=changed", "configuration": {"KEEP": "inner"}}
+        ]));
+        let mut runner = Runner::new(Carry::Exported).unwrap();
+        runner.stream = Stream::Stderr;
+        let mut env = base();
+        let steps = parse_steps(&workflow.steps).unwrap();
+        runner.run_steps(&steps[..1], &mut env, false, "").unwrap();
+        assert_eq!(env["KEEP"], "outer");
+        assert!(!env.contains_key("ONLY"));
+        assert_eq!(env["NEW"], "1");
+        runner.run_steps(&steps[1..], &mut env, false, "").unwrap();
+        assert_eq!(
+            env["KEEP"], "changed",
+            "a value the step set itself travels on"
+        );
+    }
+
+    #[test]
+    fn continue_on_error_goes_on_and_the_exit_code_is_the_steps() {
+        let workflow = doc(json!([
+            {"name": "soft", "type": "command", "command": "exit 4", "continue_on_error": true},
+            {"name": "hard", "type": "command", "command": "exit 9"},
+            {"name": "never", "type": "command", "command": "export NEVER=1"}
+        ]));
+        let mut runner = Runner::new(Carry::Strict).unwrap();
+        runner.stream = Stream::Stderr;
+        let err = runner.run_document(&workflow, &base()).unwrap_err();
+        assert_eq!(err.exit_code, 9);
+        assert_eq!(err.what, "step 'hard' failed with exit code 9 (unit.yaml)");
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(seconds(Duration::from_micros(2_400)), "2 ms");
+        assert_eq!(seconds(Duration::from_millis(1_234)), "1.23 s");
+    }
+}
