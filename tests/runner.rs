@@ -145,6 +145,18 @@ fn strict_mode_carries_only_declared_outputs() {
 }
 
 #[test]
+fn strict_mode_can_come_from_the_environment() {
+    let (output, all) = run(
+        "outputs",
+        "workflow.yaml",
+        &[],
+        &[("SCOPE_WORKFLOW_STRICT", "true")],
+    );
+    assert!(output.status.success(), "{all}");
+    assert!(all.contains("UNDECLARED=[unset]"), "{all}");
+}
+
+#[test]
 fn strict_mode_fails_on_a_declared_output_never_set() {
     let (output, all) = run("outputs", "missing.yaml", &["--strict"], &[]);
     assert!(!output.status.success(), "{all}");

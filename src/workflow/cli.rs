@@ -104,7 +104,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub service_path: Option<PathBuf>,
     /// Carry only declared outputs between steps; a declared output never set is an error.
-    #[arg(long)]
+    #[arg(long, env = "SCOPE_WORKFLOW_STRICT")]
     pub strict: bool,
     /// Print the merged workflow (includes and overrides applied) and run nothing.
     #[arg(long)]
