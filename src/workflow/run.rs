@@ -179,7 +179,8 @@ impl Runner {
                             step.label()
                         ))
                     })?;
-                    inner.extend(resolve_all(&doc.configuration, &step_env));
+                    let config = resolve_all(&doc.configuration, &step_env);
+                    inner.extend(config.clone());
                     let nested = parse_steps(&doc.steps)?;
                     self.run_steps(
                         &nested,
@@ -187,6 +188,15 @@ impl Runner {
                         doc.continue_on_error.unwrap_or(false),
                         &label,
                     )?;
+                    // The nested file's configuration stays inside it, unless a step changed it.
+                    for (key, value) in config {
+                        if inner.get(&key) == Some(&value) {
+                            match step_env.get(&key) {
+                                Some(outer) => inner.insert(key, outer.clone()),
+                                None => inner.remove(&key),
+                            };
+                        }
+                    }
                 }
                 self.run_steps(steps, &mut inner, false, &label)?;
                 Finished {
