@@ -398,6 +398,8 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
             ("iam:GetRole", ExecutionRole),
             ("ecr:GetRepositoryPolicy", EcrRepository),
             ("ecr:DescribeImages", EcrRepository),
+            // The image manifest: which platforms a multi-platform image offers.
+            ("ecr:BatchGetImage", EcrRepository),
             ("apigateway:GET", HttpApi),
             ("elasticloadbalancing:DescribeTargetGroups", Unscoped),
             ("elasticloadbalancing:DescribeTargetHealth", Unscoped),
@@ -420,6 +422,8 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         calls: &[
             ("tag:GetResources", Unscoped),
             ("cloudwatch:GetMetricData", Unscoped),
+            // Per-alias selectors when grouping asks for it.
+            ("lambda:ListAliases", Function),
         ],
     },
     StepPermissions {
