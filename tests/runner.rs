@@ -434,3 +434,38 @@ fn context_comes_from_the_file_then_the_environment() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stdout).contains("is not JSON"));
 }
+
+#[test]
+fn every_workflow_of_the_repository_loads() {
+    // The product's own workflows: includes resolve, overrides-free merge succeeds and every
+    // step has a known type (a --dry-run runs nothing).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pending = vec![root.join("workflows")];
+    let mut checked = 0;
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                let file = path.display().to_string();
+                let service = root.display().to_string();
+                let output = runner(
+                    &["run", "--dry-run", &file, "--service-path", &service],
+                    &[],
+                );
+                assert!(
+                    output.status.success(),
+                    "{file}:\n{}{}",
+                    text(&output.stdout),
+                    text(&output.stderr)
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0 || !root.join("workflows").exists());
+}
