@@ -396,3 +396,137 @@ fn the_install_module_renders_what_iam_policy_renders() {
         );
     }
 }
+
+#[test]
+fn the_registration_locals_render_every_template() {
+    // registration.tf's locals (template rendering) evaluated by real tofu/terraform,
+    // with the service specification's id and slug standing in for the provider's.
+    let text = std::fs::read_to_string(tofu_dir().join("registration.tf")).unwrap();
+    let mut locals = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.starts_with("locals {") {
+            inside = true;
+        }
+        if inside {
+            locals.push_str(line);
+            locals.push('\n');
+            if line == "}" {
+                inside = false;
+            }
+        }
+    }
+    let id = "try(nullplatform_service_specification.lambda[0].id, \"\")";
+    let slug = "try(nullplatform_service_specification.lambda[0].slug, \"\")";
+    assert!(
+        locals.contains(id) && locals.contains(slug),
+        "registration.tf changed shape"
+    );
+    let locals = locals
+        .replace(id, "\"spec-123\"")
+        .replace(slug, "\"aws-lambda\"");
+    let work = tempfile::tempdir().unwrap();
+    let module = work.path().join("specs/tofu");
+    std::fs::create_dir_all(module.join("../actions")).unwrap();
+    let specs = tofu_dir().join("..");
+    for entry in std::fs::read_dir(&specs).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().ends_with(".json.tpl") {
+            std::fs::copy(&path, module.join("..").join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    for entry in std::fs::read_dir(specs.join("actions")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(
+            &path,
+            module.join("../actions").join(path.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let harness = r#"
+variable "nrn" {
+  type    = string
+  default = "organization=1:account=2"
+}
+variable "repo_path" {
+  type    = string
+  default = "/root/.np/nullplatform/lambda-scope"
+}
+variable "np_api_key" {
+  type    = string
+  default = "key\"with\\quotes"
+}
+variable "agent_selector" {
+  type    = map(string)
+  default = { environment = "production" }
+}
+output "rendered" {
+  value = jsonencode({
+    actions       = local.action_names
+    channel       = local.channel
+    scope_type    = local.scope_type
+    service_spec  = local.service_spec
+    configuration = local.scope_configuration
+    late          = local.late_rendered
+  })
+}
+"#;
+    std::fs::write(module.join("main.tf"), format!("{locals}\n{harness}")).unwrap();
+    for args in [
+        vec!["init", "-input=false", "-no-color"],
+        vec!["apply", "-auto-approve", "-input=false", "-no-color"],
+    ] {
+        let out = tofu(&args, &module);
+        assert!(
+            out.status.success(),
+            "{args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = tofu(&["output", "-raw", "rendered"], &module);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rendered: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let actions: BTreeSet<String> = rendered["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let listed: BTreeSet<String> = rendered["service_spec"]["available_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        actions, listed,
+        "the module registers exactly the listed actions"
+    );
+    assert_eq!(rendered["scope_type"]["provider_id"], "spec-123");
+    assert_eq!(
+        rendered["channel"]["configuration"]["api_key"],
+        "key\"with\\quotes"
+    );
+    assert_eq!(
+        rendered["channel"]["configuration"]["command"]["data"]["cmdline"],
+        "/root/.np/nullplatform/lambda-scope/entrypoint --service-path=/root/.np/nullplatform/lambda-scope"
+    );
+    assert_eq!(
+        rendered["channel"]["filters"]["$or"][0]["service.specification.slug"],
+        "aws-lambda"
+    );
+    assert_eq!(
+        rendered["configuration"]["category"],
+        "scope-configurations"
+    );
+    for (name, action) in rendered["late"].as_object().unwrap() {
+        if name.starts_with("actions/") {
+            assert_eq!(action["service_specification_id"], "spec-123", "{name}");
+        }
+    }
+}
