@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod ecr;
 pub mod np;
 pub mod permissions;
+pub mod placeholder;
 pub mod policy;
 pub mod report;
 pub mod routing;
