@@ -20,7 +20,7 @@ pub const FUNCTION_NAME_MAX: usize = 64;
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 fn context_error(path: &str, problem: &str) -> StepError {
-    StepError::new(format!("CONTEXT {problem} at .{path}"))
+    StepError::new(format!("CONTEXT .{path} {problem}"))
         .cause("the action was not started with a fully built context, or the field was renamed")
         .fix(format!(
             "check the notification: `echo \"$CONTEXT\" | jq '.{path}'`"
@@ -43,7 +43,7 @@ pub fn optional(ctx: &Context, path: &str) -> Result<Option<String>, StepError> 
         Some(Value::Bool(flag)) => Ok(Some(flag.to_string())),
         Some(_) => Err(context_error(
             path,
-            "has an object or list where a single value belongs",
+            "is an object or list, not a single value",
         )),
     }
 }
