@@ -329,6 +329,28 @@ impl Setting {
     }
 }
 
+/// The precedence helper in one call, like the reference scripts' `get_config_value`:
+/// the first non-empty of the jq paths into CONTEXT, the environment variables, the
+/// default. An invalid jq path is an error naming it.
+pub fn config_value(
+    ctx: &Context,
+    jq_paths: &[&str],
+    env_vars: &[&str],
+    default: Option<&str>,
+) -> Result<Option<String>, StepError> {
+    let mut setting = Setting::new();
+    for path in jq_paths {
+        setting = setting.jq(*path);
+    }
+    for name in env_vars {
+        setting = setting.env(*name);
+    }
+    if let Some(value) = default {
+        setting = setting.default_value(value);
+    }
+    Ok(setting.resolve(ctx)?.map(|resolved| resolved.value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,6 +503,27 @@ mod tests {
             .resolve_with(&ctx, |_| None)
             .unwrap_err();
         assert!(err.what.contains(".scope..capabilities"), "{err}");
+    }
+
+    #[test]
+    fn config_value_in_one_call() {
+        let ctx = Context::from_value(json!({"scope": {"capabilities": {"memory": 512}}}));
+        assert_eq!(
+            config_value(&ctx, &[".scope.capabilities.memory"], &[], Some("256")).unwrap(),
+            Some("512".to_string())
+        );
+        assert_eq!(
+            config_value(
+                &ctx,
+                &[".scope.capabilities.timeout"],
+                &["LAMBDA_SCOPE_TEST_UNSET_VAR"],
+                Some("30")
+            )
+            .unwrap(),
+            Some("30".to_string())
+        );
+        assert_eq!(config_value(&ctx, &[], &[], None).unwrap(), None);
+        assert!(config_value(&ctx, &[".scope |||"], &[], Some("x")).is_err());
     }
 
     #[test]
