@@ -7,6 +7,7 @@ pub mod aws;
 pub mod config;
 pub mod context;
 pub mod credentials;
+pub mod deploy;
 pub mod ecr;
 pub mod np;
 pub mod permissions;
