@@ -475,7 +475,7 @@ pub mod cli {
             #[arg(long, value_enum, default_value_t = Format::Text)]
             format: Format,
         },
-        /// Print the documents with {placeholders} (the content of specs/tofu/policy-templates.json).
+        /// Print the documents with {placeholders} (the content of specs/tofu/modules/policy-documents/policy-templates.json).
         Template,
     }
 
