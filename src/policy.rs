@@ -60,7 +60,7 @@ fn condition(res: Res) -> Option<Value> {
 }
 
 /// The documents with `{placeholder}` resources, exactly as derived from the table.
-/// `specs/tofu/policy-templates.json` is this value; the install module expands it
+/// `specs/tofu/modules/policy-documents/policy-templates.json` is this value; the install module expands it
 /// the same way [`render`] does.
 pub fn templates() -> BTreeMap<&'static str, Value> {
     templates_from(permissions::STEP_ACTIONS)
@@ -582,7 +582,7 @@ pub mod cli {
         }
     }
 
-    /// The templates as saved in specs/tofu/policy-templates.json.
+    /// The templates as saved in specs/tofu/modules/policy-documents/policy-templates.json.
     pub fn template_text() -> String {
         serde_json::to_string_pretty(&json!(templates())).expect("JSON serializes")
     }
