@@ -259,7 +259,7 @@ mod tests {
     fn session_policy_must_be_a_policy_object() {
         let compact =
             parse_session_policy(r#"{ "Version": "2012-10-17", "Statement": [] }"#).unwrap();
-        assert_eq!(compact, r#"{"Statement":[],"Version":"2012-10-17"}"#);
+        assert_eq!(compact, r#"{"Version":"2012-10-17","Statement":[]}"#);
         assert!(parse_session_policy("{not json").is_err());
         assert!(parse_session_policy("[]").is_err());
         assert!(parse_session_policy(r#"{"Version":"2012-10-17"}"#).is_err());
