@@ -18,5 +18,6 @@ pub mod routing;
 pub mod scope_config;
 pub mod scope_context;
 pub mod step;
+pub mod telemetry;
 pub mod tofu;
 pub mod workflow;

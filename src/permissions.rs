@@ -414,6 +414,8 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
             ("tag:GetResources", Unscoped),
             ("logs:FilterLogEvents", FunctionLogGroup),
             ("logs:DescribeLogStreams", FunctionLogGroup),
+            // The deployment filter: which version a deployment published.
+            ("lambda:ListVersionsByFunction", Function),
         ],
     },
     StepPermissions {
