@@ -150,8 +150,17 @@ impl World {
     /// Runs `workflows/deployment/<name>.yaml` through the runner in strict mode and
     /// checks every Lambda request it made was signed by one assumed-role key.
     fn workflow(&self, name: &str, context: &Value) -> Output {
+        self.workflow_with(name, context, &[])
+    }
+
+    fn workflow_with(&self, name: &str, context: &Value, extra: &[(&str, &str)]) -> Output {
         let before = self.moto.requests().len();
-        let output = run_workflow(name, self.env(context));
+        let mut env = self.env(context);
+        for (key, value) in extra {
+            env.retain(|(k, _)| k != key);
+            env.push((key.to_string(), value.to_string()));
+        }
+        let output = run_workflow(name, env);
         let made: Vec<_> = self.moto.requests().into_iter().skip(before).collect();
         let lambda: Vec<_> = made
             .iter()
@@ -697,4 +706,127 @@ fn an_update_that_never_settles_is_bounded_by_the_max_wait() {
             "already done",
         ],
     );
+}
+
+const PARAMETER_VALUES: [&str; 2] = ["testing-tools", "development-cluster"];
+
+fn configuration_of(world: &World) -> Value {
+    world.lambda(&["get-function-configuration", "--function-name", FUNCTION])
+}
+
+#[test]
+fn parameters_become_environment_variables_and_are_never_printed() {
+    let world = World::new();
+    let mut ctx = context(8, "v1/app.zip", None, None);
+    ctx["scope"]["capabilities"]["memory"] = json!(1024);
+    ctx["scope"]["capabilities"]["timeout"] = json!(120);
+    let output = world.workflow("initial", &ctx);
+    assert_ok("initial", &output);
+    let config = configuration_of(&world);
+    assert_eq!(config["MemorySize"], 1024);
+    assert_eq!(config["Timeout"], 120);
+    assert_eq!(
+        config["Environment"]["Variables"],
+        json!({"CLUSTER_NAME": "development-cluster", "TEST": "testing-tools"})
+    );
+    // The published version carries the same configuration.
+    let version = world.lambda(&[
+        "get-function-configuration",
+        "--function-name",
+        FUNCTION,
+        "--qualifier",
+        "1",
+    ]);
+    assert_eq!(version["Environment"]["Variables"]["TEST"], "testing-tools");
+    let text = log(&output);
+    assert!(
+        text.contains("CLUSTER_NAME, TEST"),
+        "names are shown: {text}"
+    );
+    for value in PARAMETER_VALUES {
+        assert!(!text.contains(value), "{value} printed: {text}");
+    }
+}
+
+#[test]
+fn secretsmanager_strategy_writes_the_secret_and_points_the_function_at_it() {
+    let world = World::new();
+    let ctx = context(8, "v1/app.zip", None, None);
+    let strategy = [("PARAMETERS_STRATEGY", "secretsmanager")];
+    let output = world.workflow_with("initial", &ctx, &strategy);
+    assert_ok("initial", &output);
+    let secret = "nullplatform/7/8/parameters";
+    let stored = world.moto.aws(&[
+        "secretsmanager",
+        "get-secret-value",
+        "--secret-id",
+        secret,
+        "--region",
+        REGION,
+    ]);
+    let parameters: Value = serde_json::from_str(stored["SecretString"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        parameters,
+        json!({"CLUSTER_NAME": "development-cluster", "TEST": "testing-tools"})
+    );
+    let described = world.moto.aws(&[
+        "secretsmanager",
+        "describe-secret",
+        "--secret-id",
+        secret,
+        "--region",
+        REGION,
+    ]);
+    let tags = described["Tags"].as_array().unwrap();
+    assert!(
+        tags.iter()
+            .any(|t| t["Key"] == "nullplatform:deployment-id" && t["Value"] == "8"),
+        "{described}"
+    );
+    assert_eq!(
+        configuration_of(&world)["Environment"]["Variables"],
+        json!({"NULLPLATFORM_PARAMETERS_SECRET": secret})
+    );
+    for value in PARAMETER_VALUES {
+        assert!(!log(&output).contains(value));
+    }
+    // Deploying again updates the secret in place.
+    let mut changed = ctx.clone();
+    changed["parameters"]["results"][0]["values"][0]["value"] = json!("rotated");
+    assert_ok(
+        "initial again",
+        &world.workflow_with("initial", &changed, &strategy),
+    );
+    let stored = world.moto.aws(&[
+        "secretsmanager",
+        "get-secret-value",
+        "--secret-id",
+        secret,
+        "--region",
+        REGION,
+    ]);
+    assert!(stored["SecretString"].as_str().unwrap().contains("rotated"));
+    assert_eq!(world.moto.calls("CreateSecret").len(), 1);
+    assert_eq!(world.moto.calls("PutSecretValue").len(), 2);
+}
+
+#[test]
+fn an_invalid_setting_stops_before_the_configuration_changes() {
+    let world = World::new();
+    let mut ctx = context(8, "v1/app.zip", None, None);
+    ctx["scope"]["capabilities"]["memory"] = json!(64);
+    let output = world.workflow("initial", &ctx);
+    assert!(!output.status.success());
+    let text = log(&output);
+    for part in ["❌", "💡", "🔧", ".scope.capabilities.memory", "`64`"] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    let writes = world
+        .moto
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.url.ends_with("/configuration"))
+        .count();
+    assert_eq!(writes, 0);
+    assert!(world.versions().is_empty(), "nothing published");
 }

@@ -5,6 +5,7 @@
 
 pub mod alias;
 pub mod code;
+pub mod configuration;
 pub mod version;
 pub mod wait;
 
