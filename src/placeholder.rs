@@ -227,7 +227,8 @@ fn not_found(uri: &str, image: &EcrImage, detail: &str) -> StepError {
     )
 }
 
-/// The resolve-placeholder-image step.
+/// The resolve-placeholder-image step. Both outputs are always set (the one that does
+/// not apply is empty), so workflows can declare both for every scope.
 pub async fn resolve_placeholder_step(env: Env<'_>) -> Result<Outputs, StepError> {
     let package_type = env("PACKAGE_TYPE").ok_or_else(|| {
         StepError::new("PACKAGE_TYPE is not set")
@@ -249,7 +250,9 @@ pub async fn resolve_placeholder_step(env: Env<'_>) -> Result<Outputs, StepError
                 "📦 placeholder package written to {}",
                 path.display()
             ));
-            outputs.set("LAMBDA_FILENAME", path.display().to_string());
+            outputs
+                .set("LAMBDA_FILENAME", path.display().to_string())
+                .set("PLACEHOLDER_IMAGE_URI", "");
         }
         "Image" => {
             let uri = env("PLACEHOLDER_IMAGE_URI").ok_or_else(|| {
@@ -264,7 +267,9 @@ pub async fn resolve_placeholder_step(env: Env<'_>) -> Result<Outputs, StepError
             let pinned = pinned_uri(&uri, &image);
             check_image_exists(&image, &pinned).await?;
             progress(format!("🐳 placeholder image {pinned} found in ECR"));
-            outputs.set("PLACEHOLDER_IMAGE_URI", pinned);
+            outputs
+                .set("LAMBDA_FILENAME", "")
+                .set("PLACEHOLDER_IMAGE_URI", pinned);
         }
         other => {
             return Err(

@@ -76,6 +76,7 @@ fn zip_scope_gets_the_embedded_package() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     let path = run.exported["LAMBDA_FILENAME"].as_str().unwrap();
     assert_eq!(Path::new(path), dir.path().join("placeholder.zip"));
+    assert_eq!(run.exported["PLACEHOLDER_IMAGE_URI"], "");
     // A real zip reader accepts it, CRCs included, with the default handlers inside.
     let check = std::process::Command::new("python3")
         .args([

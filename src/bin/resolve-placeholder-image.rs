@@ -16,7 +16,7 @@ use lambda_scope::tofu::process_env;
 /// PLACEHOLDER_IMAGE_URI (fetch-scope-config, precedence already resolved), AWS_REGION /
 /// AWS_DEFAULT_REGION, AWS_ENDPOINT_URL[_ECR].
 ///
-/// Outputs: LAMBDA_FILENAME (Zip) or PLACEHOLDER_IMAGE_URI (Image).
+/// Outputs: LAMBDA_FILENAME (Zip; else empty), PLACEHOLDER_IMAGE_URI (Image; else empty).
 #[derive(Parser)]
 #[command(name = "resolve-placeholder-image", version)]
 struct Cli {

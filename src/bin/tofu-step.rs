@@ -15,7 +15,7 @@ use lambda_scope::tofu::{process_env, tofu_step};
 /// compose-tofu, with its tofu.tfvars.json), TOFU_BIN (default: tofu on PATH, else
 /// terraform), AWS_ENDPOINT_URL[_S3|_STS] (endpoint override, path-style S3).
 ///
-/// Outputs after apply (each only when the modules define it): LAMBDA_FUNCTION_ARN,
+/// Outputs after apply (empty when the modules do not define it): LAMBDA_FUNCTION_ARN,
 /// LAMBDA_CURRENT_VERSION, ALB_RULE_ARN.
 #[derive(Parser)]
 #[command(name = "tofu-step", version)]

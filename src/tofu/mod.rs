@@ -322,19 +322,17 @@ fn forward_lines(stream: impl Read) {
     }
 }
 
-/// The step outputs from tofu's outputs: each known output that is defined and not null.
+/// The step outputs from tofu's outputs: every known output, empty when the modules
+/// do not define it or it is null (workflows declare all of them, whatever the scope).
 pub fn step_outputs(values: &serde_json::Map<String, Value>) -> Outputs {
     let mut outputs = Outputs::new();
     for (tofu_name, step_name) in STEP_OUTPUTS {
-        match values.get(*tofu_name) {
-            None | Some(Value::Null) => {}
-            Some(Value::String(text)) => {
-                outputs.set(step_name, text.clone());
-            }
-            Some(other) => {
-                outputs.set(step_name, other.to_string());
-            }
-        }
+        let value = match values.get(*tofu_name) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+        };
+        outputs.set(step_name, value);
     }
     outputs
 }
@@ -491,7 +489,7 @@ mod tests {
     }
 
     #[test]
-    fn step_outputs_keep_defined_values_only() {
+    fn step_outputs_are_always_all_set_empty_when_undefined() {
         let values: serde_json::Map<String, Value> = serde_json::from_value(serde_json::json!({
             "lambda_function_arn": "arn:aws:lambda:us-east-1:1:function:f",
             "lambda_current_version": 3,
@@ -505,6 +503,7 @@ mod tests {
             Some("arn:aws:lambda:us-east-1:1:function:f")
         );
         assert_eq!(outputs.get("LAMBDA_CURRENT_VERSION"), Some("3"));
-        assert_eq!(outputs.names().count(), 2);
+        assert_eq!(outputs.get("ALB_RULE_ARN"), Some(""));
+        assert_eq!(outputs.names().count(), 3);
     }
 }

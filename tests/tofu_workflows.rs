@@ -1,0 +1,220 @@
+//! workflows/scope/create.yaml, update.yaml and delete.yaml end to end through the project's runner
+//! in `--strict` mode: assume_role, fetch-scope-config, build-scope-context,
+//! resolve-placeholder-image (moto's ECR), compose-tofu and the real tofu / terraform
+//! with its state in moto's S3. The AWS provider cannot be downloaded here, so the
+//! modules are stand-ins built from the real ones: the same variables (validations
+//! included) and output names, each module one built-in `terraform_data` resource.
+
+mod common;
+#[path = "support/terraform.rs"]
+mod terraform;
+
+use std::path::Path;
+
+use common::{bin_dir, np_env, repo_root, text, MotoServer};
+use serde_json::{json, Value};
+use terraform::TofuCli;
+
+const MODULES: &[&str] = &[
+    "provider/aws",
+    "iam",
+    "compute/lambda",
+    "networking/api_gateway",
+    "networking/alb",
+    "dns/route53",
+];
+
+/// Stand-in modules: each real module's variables.tf as is, one terraform_data that
+/// records every variable, and the real output names with stand-in values.
+fn stand_in_modules(root: &Path) {
+    for module in MODULES {
+        let real = repo_root().join("tofu").join(module);
+        let dir = root.join(module);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(real.join("variables.tf"), dir.join("variables.tf")).unwrap();
+        let variables =
+            hcl::parse(&std::fs::read_to_string(real.join("variables.tf")).unwrap()).unwrap();
+        let names: Vec<String> = variables
+            .blocks()
+            .filter(|b| b.identifier() == "variable")
+            .map(|b| b.labels()[0].as_str().to_string())
+            .collect();
+        let ident = module.replace('/', "_");
+        let inputs: Vec<String> = names.iter().map(|n| format!("{n} = var.{n}")).collect();
+        let mut main = format!(
+            "resource \"terraform_data\" \"{ident}\" {{\n  input = {{ {} }}\n}}\n",
+            inputs.join(", ")
+        );
+        if *module == "provider/aws" {
+            main.push_str("terraform {\n  backend \"s3\" {}\n}\n");
+        }
+        let outputs =
+            hcl::parse(&std::fs::read_to_string(real.join("outputs.tf")).unwrap()).unwrap();
+        for output in outputs.blocks().filter(|b| b.identifier() == "output") {
+            let name = output.labels()[0].as_str();
+            let value = match name {
+                "lambda_function_arn" => format!(
+                    "\"arn:aws:lambda:${{var.aws_region}}:123456789012:function:${{var.function_name}}\""
+                ),
+                "lambda_current_version" => "\"1\"".to_string(),
+                _ => format!("\"stand-in-{name}\""),
+            };
+            main.push_str(&format!(
+                "output \"{name}\" {{\n  description = \"stand-in\"\n  value = {value}\n}}\n"
+            ));
+        }
+        std::fs::write(dir.join("main.tf"), main).unwrap();
+    }
+}
+
+fn fixture() -> Value {
+    let path = repo_root().join("tests/fixtures/contexts/scope-public-image.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn run_workflow(name: &str, env: &[(String, String)]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scope-workflow"))
+        .arg("run")
+        .arg(repo_root().join("workflows/scope").join(name))
+        .arg("--service-path")
+        .arg(repo_root())
+        .arg("--strict")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        text(&output.stdout) + &text(&output.stderr),
+    )
+}
+
+fn state(moto: &MotoServer, key: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    moto.aws(&[
+        "s3api",
+        "get-object",
+        "--region",
+        "us-east-2",
+        "--bucket",
+        "acme-tofu-state",
+        "--key",
+        key,
+        file.to_str().unwrap(),
+    ]);
+    serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+}
+
+#[test]
+fn create_update_delete_a_public_image_scope_in_strict_mode() {
+    let moto = MotoServer::start();
+    let role = moto.create_role("np-lambda-scope");
+    moto.aws(&[
+        "s3api",
+        "create-bucket",
+        "--bucket",
+        "acme-tofu-state",
+        "--region",
+        "us-east-2",
+        "--create-bucket-configuration",
+        "LocationConstraint=us-east-2",
+    ]);
+    moto.aws(&[
+        "ecr",
+        "create-repository",
+        "--region",
+        "us-east-2",
+        "--repository-name",
+        "np-lambda-placeholder",
+    ]);
+    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": format!("sha256:{}", "d".repeat(64))},
+        "layers": []})
+    .to_string();
+    moto.aws(&[
+        "ecr",
+        "put-image",
+        "--region",
+        "us-east-2",
+        "--repository-name",
+        "np-lambda-placeholder",
+        "--image-tag",
+        "v1",
+        "--image-manifest",
+        &manifest,
+    ]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let modules = dir.path().join("modules");
+    stand_in_modules(&modules);
+    let cli = TofuCli::find();
+    let mut env = moto.aws_env();
+    env.extend(np_env(dir.path(), json!([])));
+    env.extend(cli.env());
+    for (key, value) in [
+        ("SCOPE_BIN_DIR", bin_dir().display().to_string()),
+        ("CONTEXT", fixture().to_string()),
+        ("NP_OUTPUT_DIR", dir.path().join("np").display().to_string()),
+        (
+            "SCOPE_CREDENTIALS_CACHE_DIR",
+            dir.path().join("cache").display().to_string(),
+        ),
+        ("ASSUME_ROLE_ARN", role),
+        ("TOFU_MODULES_DIR", modules.display().to_string()),
+        ("SCOPE_DOMAIN", "dev-tools.example.com".to_string()),
+    ] {
+        env.push((key.to_string(), value));
+    }
+
+    let (ok, log) = run_workflow("create.yaml", &env);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains(
+            "composed provider/aws, iam, compute/lambda, networking/api_gateway, dns/route53"
+        ),
+        "{log}"
+    );
+    assert!(log.contains("Apply complete!"), "{log}");
+    let key = "lambda/7/terraform.tfstate";
+    let created = state(&moto, key);
+    let resources = created["resources"].as_array().unwrap();
+    assert_eq!(resources.len(), 5, "{created}");
+    // The variables the earlier steps produced reached tofu.
+    let lambda = resources
+        .iter()
+        .find(|r| r["name"] == "compute_lambda")
+        .unwrap();
+    let input = &lambda["instances"][0]["attributes"]["input"]["value"];
+    assert_eq!(
+        input["placeholder_image_uri"],
+        "123456789012.dkr.ecr.us-east-2.amazonaws.com/np-lambda-placeholder:v1"
+    );
+    assert_eq!(input["package_type"], "Image");
+    assert_eq!(input["subnet_ids"], json!(["subnet-0aa", "subnet-0bb"]));
+    assert_eq!(
+        created["outputs"]["lambda_function_arn"]["value"],
+        "arn:aws:lambda:us-east-2:123456789012:function:7-automation-development-tools"
+    );
+    // The state was written by the assumed role.
+    for put in moto
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.url.contains(key))
+    {
+        assert_ne!(put.access_key_id.as_deref(), Some("AKIAAGENTBASE0000000"));
+    }
+
+    // update re-applies the same composition: nothing to change.
+    let (ok, log) = run_workflow("update.yaml", &env);
+    assert!(ok, "{log}");
+    assert!(log.contains("No changes."), "{log}");
+
+    let (ok, log) = run_workflow("delete.yaml", &env);
+    assert!(ok, "{log}");
+    assert!(log.contains("Destroy complete!"), "{log}");
+    let deleted = state(&moto, key);
+    assert_eq!(deleted["resources"].as_array().map(Vec::len), Some(0));
+}
