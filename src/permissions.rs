@@ -262,6 +262,11 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         calls: &[("ecr:DescribeImages", EcrRepository)],
     },
     StepPermissions {
+        binary: "compose-tofu",
+        caller: Caller::PermissionsRole,
+        calls: &[],
+    },
+    StepPermissions {
         binary: "tofu-step",
         caller: Caller::PermissionsRole,
         calls: &[
