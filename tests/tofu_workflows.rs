@@ -53,9 +53,10 @@ fn stand_in_modules(root: &Path) {
         for output in outputs.blocks().filter(|b| b.identifier() == "output") {
             let name = output.labels()[0].as_str();
             let value = match name {
-                "lambda_function_arn" => format!(
-                    "\"arn:aws:lambda:${{var.aws_region}}:123456789012:function:${{var.function_name}}\""
-                ),
+                "lambda_function_arn" => {
+                    r#""arn:aws:lambda:${var.aws_region}:123456789012:function:${var.function_name}""#
+                        .to_string()
+                }
                 "lambda_current_version" => "\"1\"".to_string(),
                 _ => format!("\"stand-in-{name}\""),
             };
