@@ -1,0 +1,221 @@
+//! The scope's custom concurrency actions: reserved concurrency on the function and
+//! provisioned concurrency on its main alias, from a validated whole number (0 or
+//! `none` removes the setting).
+
+use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
+use crate::context::Context;
+use crate::report::StepError;
+use crate::step::{progress, Outputs};
+
+/// An environment lookup (the process environment in the binary, a closure in tests).
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Lambda's upper bound for either setting (the account limit is lower in practice;
+/// Lambda reports that itself).
+pub const MAX_CONCURRENCY: u32 = 100_000;
+
+/// Which concurrency the action adjusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConcurrencyKind {
+    Reserved,
+    Provisioned,
+}
+
+impl ConcurrencyKind {
+    pub fn parse(text: &str) -> Result<Self, StepError> {
+        match text {
+            "reserved" => Ok(ConcurrencyKind::Reserved),
+            "provisioned" => Ok(ConcurrencyKind::Provisioned),
+            other => Err(StepError::new(format!(
+                "CONCURRENCY_KIND is '{other}', expected reserved or provisioned"
+            ))
+            .fix("the workflow sets CONCURRENCY_KIND; use adjust_reserved_concurrency.yaml or adjust_provisioned_concurrency.yaml")
+            .usage()),
+        }
+    }
+}
+
+/// The requested value: `Some(n)` to set, `None` to remove (`0`, `none` or empty).
+pub fn parse_value(text: &str) -> Result<Option<u32>, StepError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("none") || trimmed == "0" {
+        return Ok(None);
+    }
+    match trimmed.parse::<u32>() {
+        Ok(value) if value <= MAX_CONCURRENCY => Ok(Some(value)),
+        _ => Err(StepError::new(format!(
+            "the concurrency '{trimmed}' is not a whole number between 0 and {MAX_CONCURRENCY}"
+        ))
+        .cause("the action's parameter was mistyped")
+        .fix("give a whole number (e.g. 10); 0 or none removes the setting")
+        .usage()),
+    }
+}
+
+/// The value from `CONCURRENCY`, else the action's `.parameters.concurrency` in CONTEXT.
+fn requested(env: Env) -> Result<String, StepError> {
+    if let Some(value) = env("CONCURRENCY") {
+        return Ok(value);
+    }
+    let ctx = match env("CONTEXT") {
+        Some(text) => Context::parse(&text)?,
+        None => Context::from_value(serde_json::Value::Null),
+    };
+    ctx.get("parameters.concurrency")
+        .map(|value| match value {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        })
+        .ok_or_else(|| {
+            StepError::new("no concurrency value was given")
+                .cause("the action has no `concurrency` parameter and CONCURRENCY is not set")
+                .fix("run the action with a concurrency parameter (a whole number; 0 removes it)")
+                .usage()
+        })
+}
+
+fn call_error(action: &str, function: &str, failure: &CallFailure) -> StepError {
+    let mut err = StepError::new(format!(
+        "{action} failed for {function}: {}",
+        failure.summary()
+    ));
+    if failure.is_access_denied() {
+        err = err
+            .cause("the assumed role lacks the permission for this call")
+            .fix(
+                "re-apply the install module (iam-policy renders the adjust-concurrency statement)",
+            );
+    } else if failure.is_not_found() {
+        err = err
+            .cause("the function or its main alias does not exist yet")
+            .fix("create the scope (and deploy once for provisioned concurrency) first");
+    } else {
+        err = err
+            .cause("the value exceeds the account's unreserved concurrency, or Lambda was unreachable")
+            .fix("check `aws lambda get-account-settings` for the account's limit and re-run with a lower value");
+    }
+    err
+}
+
+/// The adjust-concurrency step.
+pub async fn adjust_concurrency_step(env: Env<'_>) -> Result<Outputs, StepError> {
+    let kind = ConcurrencyKind::parse(&env("CONCURRENCY_KIND").unwrap_or_default())?;
+    let value = parse_value(&requested(env)?)?;
+    let function = env("LAMBDA_FUNCTION_NAME").ok_or_else(|| {
+        StepError::new("LAMBDA_FUNCTION_NAME is not set")
+            .cause("build-scope-context did not run before this step")
+            .fix("run build-scope-context first")
+            .usage()
+    })?;
+    let alias = env("LAMBDA_MAIN_ALIAS_NAME").unwrap_or_else(|| "main".to_string());
+    let config = sdk_config(max_attempts_from_env()).await;
+    let client = aws_sdk_lambda::Client::new(&config);
+    let shown = value.map_or_else(|| "none".to_string(), |v| v.to_string());
+    match (kind, value) {
+        (ConcurrencyKind::Reserved, Some(count)) => {
+            client
+                .put_function_concurrency()
+                .function_name(&function)
+                .reserved_concurrent_executions(count as i32)
+                .send()
+                .await
+                .map_err(|err| {
+                    call_error(
+                        "PutFunctionConcurrency",
+                        &function,
+                        &CallFailure::from_sdk(&err),
+                    )
+                })?;
+            progress(format!(
+                "✅ reserved concurrency of {function} set to {count}"
+            ));
+        }
+        (ConcurrencyKind::Reserved, None) => {
+            client
+                .delete_function_concurrency()
+                .function_name(&function)
+                .send()
+                .await
+                .map_err(|err| {
+                    call_error(
+                        "DeleteFunctionConcurrency",
+                        &function,
+                        &CallFailure::from_sdk(&err),
+                    )
+                })?;
+            progress(format!("✅ reserved concurrency of {function} removed"));
+        }
+        (ConcurrencyKind::Provisioned, Some(count)) => {
+            client
+                .put_provisioned_concurrency_config()
+                .function_name(&function)
+                .qualifier(&alias)
+                .provisioned_concurrent_executions(count as i32)
+                .send()
+                .await
+                .map_err(|err| {
+                    call_error(
+                        "PutProvisionedConcurrencyConfig",
+                        &function,
+                        &CallFailure::from_sdk(&err),
+                    )
+                })?;
+            progress(format!(
+                "✅ provisioned concurrency of {function}:{alias} set to {count} (it becomes READY within minutes)"
+            ));
+        }
+        (ConcurrencyKind::Provisioned, None) => {
+            let removed = client
+                .delete_provisioned_concurrency_config()
+                .function_name(&function)
+                .qualifier(&alias)
+                .send()
+                .await;
+            match removed {
+                Ok(_) => progress(format!(
+                    "✅ provisioned concurrency of {function}:{alias} removed"
+                )),
+                Err(err) => {
+                    let failure = CallFailure::from_sdk(&err);
+                    if !failure.is_not_found() {
+                        return Err(call_error(
+                            "DeleteProvisionedConcurrencyConfig",
+                            &function,
+                            &failure,
+                        ));
+                    }
+                    progress(format!(
+                        "ℹ️  {function}:{alias} had no provisioned concurrency"
+                    ));
+                }
+            }
+        }
+    }
+    let mut outputs = Outputs::new();
+    outputs.set("CONCURRENCY_APPLIED", shown);
+    Ok(outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_whole_numbers_or_removal() {
+        assert_eq!(parse_value("10").unwrap(), Some(10));
+        assert_eq!(parse_value(" 0 ").unwrap(), None);
+        assert_eq!(parse_value("none").unwrap(), None);
+        for bad in ["-1", "1.5", "ten", "100001"] {
+            assert_eq!(parse_value(bad).unwrap_err().exit_code, 2, "{bad}");
+        }
+    }
+
+    #[test]
+    fn kind_is_reserved_or_provisioned() {
+        assert_eq!(
+            ConcurrencyKind::parse("reserved").unwrap(),
+            ConcurrencyKind::Reserved
+        );
+        assert!(ConcurrencyKind::parse("burst").is_err());
+    }
+}
