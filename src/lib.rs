@@ -16,6 +16,7 @@ pub mod placeholder;
 pub mod policy;
 pub mod report;
 pub mod routing;
+pub mod scope_actions;
 pub mod scope_config;
 pub mod scope_context;
 pub mod step;
