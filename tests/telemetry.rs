@@ -851,3 +851,21 @@ fn help_lists_what_each_binary_reads() {
         }
     }
 }
+
+/// A failing request through the runner: the workflow fails, yet stdout is still exactly
+/// one JSON document (the UI's error), and the ❌ explanation is on stderr.
+#[test]
+fn a_failure_through_the_runner_still_answers_one_document() {
+    let setup = Setup::new();
+    let context = notification("log:read", json!({"scope_id": SCOPE_ID, "limit": "many"}));
+    let output = setup.through_runner("workflows/log/log.yaml", &context);
+    assert!(!output.status.success());
+    let body = one_document(&output);
+    assert_eq!(body["error"], "bad_arguments");
+    assert_eq!(body["results"], json!([]));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("❌") && stderr.contains("read_logs"),
+        "{stderr}"
+    );
+}
