@@ -1,6 +1,6 @@
-//! The scope's custom concurrency actions: reserved concurrency on the function and
-//! provisioned concurrency on its main alias, from a validated whole number (0 or
-//! `none` removes the setting).
+//! The scope's custom actions: reserved concurrency on the function and provisioned
+//! concurrency on its main alias, from a validated whole number (0 or `none` removes
+//! the setting), and a synchronous invocation of the main alias with a JSON payload.
 
 use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
 use crate::context::Context;
@@ -196,6 +196,79 @@ pub async fn adjust_concurrency_step(env: Env<'_>) -> Result<Outputs, StepError>
     Ok(outputs)
 }
 
+/// The longest response shown in the action log.
+pub const MAX_SHOWN_RESPONSE: usize = 4096;
+
+/// The invocation payload: `INVOKE_PAYLOAD`, else the action's `.parameters.payload`
+/// (an object, or a string holding JSON), else `{}`; it must be valid JSON.
+pub fn invoke_payload(env: Env) -> Result<String, StepError> {
+    let from_context = match env("CONTEXT") {
+        Some(text) => Context::parse(&text)?.get("parameters.payload").cloned(),
+        None => None,
+    };
+    let text = match (env("INVOKE_PAYLOAD"), from_context) {
+        (Some(text), _) => text,
+        (None, Some(serde_json::Value::String(text))) => text,
+        (None, Some(value)) => value.to_string(),
+        (None, None) => "{}".to_string(),
+    };
+    serde_json::from_str::<serde_json::Value>(&text).map_err(|err| {
+        StepError::new(format!("the invocation payload is not valid JSON: {err}"))
+            .cause("the action's payload parameter was mistyped")
+            .fix("give a JSON document, e.g. {\"ping\": true}")
+            .usage()
+    })?;
+    Ok(text)
+}
+
+/// The invoke step: calls the main alias synchronously and shows status and response.
+pub async fn invoke_step(env: Env<'_>) -> Result<Outputs, StepError> {
+    let payload = invoke_payload(env)?;
+    let function = env("LAMBDA_FUNCTION_NAME").ok_or_else(|| {
+        StepError::new("LAMBDA_FUNCTION_NAME is not set")
+            .cause("build-scope-context did not run before this step")
+            .fix("run build-scope-context first")
+            .usage()
+    })?;
+    let alias = env("LAMBDA_MAIN_ALIAS_NAME").unwrap_or_else(|| "main".to_string());
+    let config = sdk_config(max_attempts_from_env()).await;
+    let client = aws_sdk_lambda::Client::new(&config);
+    progress(format!("📨 invoking {function}:{alias}"));
+    let answer = client
+        .invoke()
+        .function_name(&function)
+        .qualifier(&alias)
+        .payload(aws_smithy_types::Blob::new(payload.into_bytes()))
+        .send()
+        .await
+        .map_err(|err| call_error("Invoke", &function, &CallFailure::from_sdk(&err)))?;
+    let status = answer.status_code();
+    let body = answer
+        .payload()
+        .map(|blob| String::from_utf8_lossy(blob.as_ref()).into_owned())
+        .unwrap_or_default();
+    let shown: String = if body.len() > MAX_SHOWN_RESPONSE {
+        let cut: String = body.chars().take(MAX_SHOWN_RESPONSE).collect();
+        format!("{cut}… ({} bytes in all)", body.len())
+    } else {
+        body.clone()
+    };
+    progress(format!("   status: {status}"));
+    progress(format!("   response: {shown}"));
+    if let Some(kind) = answer.function_error() {
+        return Err(
+            StepError::new(format!("{function}:{alias} returned an error ({kind})"))
+                .cause(format!("the function's answer: {shown}"))
+                .fix(format!(
+            "read the function's logs: /aws/lambda/{function} (the log action of this scope)"
+        )),
+        );
+    }
+    let mut outputs = Outputs::new();
+    outputs.set("INVOKE_STATUS_CODE", status.to_string());
+    Ok(outputs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +281,18 @@ mod tests {
         for bad in ["-1", "1.5", "ten", "100001"] {
             assert_eq!(parse_value(bad).unwrap_err().exit_code, 2, "{bad}");
         }
+    }
+
+    #[test]
+    fn payload_comes_from_env_then_context_and_must_be_json() {
+        let env = |name: &str| match name {
+            "CONTEXT" => Some(r#"{"parameters": {"payload": {"ping": 1}}}"#.to_string()),
+            _ => None,
+        };
+        assert_eq!(invoke_payload(&env).unwrap(), r#"{"ping":1}"#);
+        let env = |name: &str| (name == "INVOKE_PAYLOAD").then(|| "{nope".to_string());
+        assert_eq!(invoke_payload(&env).unwrap_err().exit_code, 2);
+        assert_eq!(invoke_payload(&|_: &str| None).unwrap(), "{}");
     }
 
     #[test]

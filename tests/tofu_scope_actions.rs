@@ -1,4 +1,4 @@
-//! The custom concurrency action workflows through the runner in `--strict` mode against
+//! The custom action workflows (concurrency, invoke) through the runner in `--strict` mode against
 //! moto: assume_role, the scope context, then adjust-concurrency on the scope's function
 //! (reserved concurrency set, removed, and a bad value rejected before any call).
 
@@ -160,4 +160,119 @@ fn provisioned_concurrency_workflow_is_valid_in_strict_mode() {
     let assume = printed.find("assume_role").unwrap();
     let adjust = printed.find("adjust_concurrency").unwrap();
     assert!(assume < adjust, "assume_role runs first");
+}
+
+/// A stand-in for Lambda's Invoke API (moto would need Docker to run the function):
+/// answers `POST /2015-03-31/functions/<name>/invocations` with the payload it got,
+/// marks payloads containing "boom" as an Unhandled function error, and records each
+/// request path and body, one JSON line each.
+const LAMBDA_STAND_IN: &str = r#"
+import http.server, json, sys
+log = open(sys.argv[1], 'a')
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length') or 0)).decode()
+        log.write(json.dumps({'path': self.path, 'body': body}) + '\n'); log.flush()
+        answer = json.dumps({'echo': json.loads(body or '{}')}).encode()
+        self.send_response(200)
+        if 'boom' in body:
+            self.send_header('X-Amz-Function-Error', 'Unhandled')
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(('127.0.0.1', 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
+struct StandIn(std::process::Child);
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn invoke_prints_the_answer_and_fails_on_a_function_error() {
+    use std::io::BufRead;
+    let moto = MotoServer::start();
+    let role = moto.create_role("np-lambda-scope");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("invocations.jsonl");
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", LAMBDA_STAND_IN])
+        .arg(&log)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let _stand_in = StandIn(child);
+    let mut env = moto.aws_env();
+    env.extend(np_env(dir.path(), json!([])));
+    env.push(("SCOPE_BIN_DIR".into(), bin_dir().display().to_string()));
+    env.push((
+        "NP_OUTPUT_DIR".into(),
+        dir.path().join("np").display().to_string(),
+    ));
+    env.push((
+        "SCOPE_CREDENTIALS_CACHE_DIR".into(),
+        dir.path().join("cache").display().to_string(),
+    ));
+    env.push(("ASSUME_ROLE_ARN".into(), role));
+    env.push((
+        "AWS_ENDPOINT_URL_LAMBDA".into(),
+        format!("http://127.0.0.1:{}", port.trim()),
+    ));
+    let with_payload = |payload: Value| {
+        let mut env = env.clone();
+        let path = repo_root().join("tests/fixtures/contexts/scope-public-image.json");
+        let mut ctx: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        ctx["parameters"] = json!({"payload": payload});
+        env.push(("CONTEXT".into(), ctx.to_string()));
+        env
+    };
+
+    let (ok, out) = run_workflow("invoke.yaml", &with_payload(json!({"ping": true})));
+    assert!(ok, "{out}");
+    assert!(out.contains("status: 200"), "{out}");
+    assert!(
+        out.contains(r#"response: {"echo": {"ping": true}}"#),
+        "{out}"
+    );
+    let calls: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(calls.len(), 1);
+    assert!(
+        calls[0]["path"].as_str().unwrap().starts_with(&format!(
+            "/2015-03-31/functions/{FUNCTION}/invocations?Qualifier=main"
+        )),
+        "{calls:?}"
+    );
+    assert_eq!(calls[0]["body"], r#"{"ping":true}"#);
+
+    let (ok, out) = run_workflow("invoke.yaml", &with_payload(json!({"boom": 1})));
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("❌ {FUNCTION}:main returned an error (Unhandled)")),
+        "{out}"
+    );
+
+    let (ok, out) = run_workflow("invoke.yaml", &with_payload(json!("{not json")));
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("❌ the invocation payload is not valid JSON"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 2);
 }
