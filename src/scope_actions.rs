@@ -1,6 +1,7 @@
 //! The scope's custom actions: reserved concurrency on the function and provisioned
 //! concurrency on its main alias, from a validated whole number (0 or `none` removes
-//! the setting), and a synchronous invocation of the main alias with a JSON payload.
+//! the setting), a synchronous invocation of the main alias with a JSON payload, and
+//! the removal of the scope's own Secrets Manager secrets when the scope is deleted.
 
 use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
 use crate::context::Context;
@@ -269,6 +270,113 @@ pub async fn invoke_step(env: Env<'_>) -> Result<Outputs, StepError> {
     Ok(outputs)
 }
 
+/// The tag build-scope-context puts on every resource of a scope.
+pub const SCOPE_ID_TAG: &str = "nullplatform:scope-id";
+
+/// Whether a secret belongs to the scope: named `nullplatform/<scope id>/...` or tagged
+/// with the scope's id (exact matches only: scope 7 never takes scope 70's secrets).
+pub fn secret_belongs_to_scope(name: &str, tags: &[(String, String)], scope_id: &str) -> bool {
+    name.starts_with(&format!("nullplatform/{scope_id}/"))
+        || tags
+            .iter()
+            .any(|(key, value)| key == SCOPE_ID_TAG && value == scope_id)
+}
+
+/// The delete-scope-secrets step: removes the scope's Secrets Manager secrets (found by
+/// name prefix and by tag), without a recovery window: the scope is being deleted.
+pub async fn delete_scope_secrets_step(env: Env<'_>) -> Result<Outputs, StepError> {
+    let scope_id = env("SCOPE_ID").ok_or_else(|| {
+        StepError::new("SCOPE_ID is not set")
+            .cause("build-scope-context did not run before this step")
+            .fix("run build-scope-context first")
+            .usage()
+    })?;
+    let config = sdk_config(max_attempts_from_env()).await;
+    let client = aws_sdk_secretsmanager::Client::new(&config);
+    use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
+    let searches = [
+        vec![Filter::builder()
+            .key(FilterNameStringType::Name)
+            .values(format!("nullplatform/{scope_id}/"))
+            .build()],
+        vec![
+            Filter::builder()
+                .key(FilterNameStringType::TagKey)
+                .values(SCOPE_ID_TAG)
+                .build(),
+            Filter::builder()
+                .key(FilterNameStringType::TagValue)
+                .values(&scope_id)
+                .build(),
+        ],
+    ];
+    let list_failed = |failure: CallFailure| {
+        StepError::new(format!(
+            "could not list the secrets of scope {scope_id}: {}",
+            failure.summary()
+        ))
+        .cause("the assumed role lacks secretsmanager:ListSecrets, or Secrets Manager was unreachable")
+        .fix("re-apply the install module (iam-policy renders the delete-scope-secrets statement) and re-run the deletion")
+    };
+    let mut found: Vec<String> = Vec::new();
+    for filters in searches {
+        let mut pages = client
+            .list_secrets()
+            .set_filters(Some(filters))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| list_failed(CallFailure::from_sdk(&err)))?;
+            for secret in page.secret_list() {
+                let name = secret.name().unwrap_or_default().to_string();
+                let tags: Vec<(String, String)> = secret
+                    .tags()
+                    .iter()
+                    .map(|tag| {
+                        (
+                            tag.key().unwrap_or_default().to_string(),
+                            tag.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect();
+                if secret_belongs_to_scope(&name, &tags, &scope_id) && !found.contains(&name) {
+                    found.push(name);
+                }
+            }
+        }
+    }
+    if found.is_empty() {
+        progress(format!("ℹ️  scope {scope_id} has no secrets"));
+    }
+    for name in &found {
+        match client
+            .delete_secret()
+            .secret_id(name)
+            .force_delete_without_recovery(true)
+            .send()
+            .await
+        {
+            Ok(_) => progress(format!("🗑️  secret {name} deleted")),
+            Err(err) => {
+                let failure = CallFailure::from_sdk(&err);
+                if failure.is_not_found() {
+                    progress(format!("ℹ️  secret {name} was already gone"));
+                } else {
+                    return Err(StepError::new(format!(
+                        "could not delete the secret {name}: {}",
+                        failure.summary()
+                    ))
+                    .cause("the assumed role lacks secretsmanager:DeleteSecret on the nullplatform/ secrets")
+                    .fix("re-apply the install module and re-run the deletion (deleted secrets are not touched again)"));
+                }
+            }
+        }
+    }
+    let mut outputs = Outputs::new();
+    outputs.set("DELETED_SECRETS", found.join(","));
+    Ok(outputs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +401,23 @@ mod tests {
         let env = |name: &str| (name == "INVOKE_PAYLOAD").then(|| "{nope".to_string());
         assert_eq!(invoke_payload(&env).unwrap_err().exit_code, 2);
         assert_eq!(invoke_payload(&|_: &str| None).unwrap(), "{}");
+    }
+
+    #[test]
+    fn only_the_scopes_own_secrets_are_taken() {
+        let tag = |v: &str| vec![(SCOPE_ID_TAG.to_string(), v.to_string())];
+        assert!(secret_belongs_to_scope(
+            "nullplatform/7/d1/parameters",
+            &[],
+            "7"
+        ));
+        assert!(!secret_belongs_to_scope(
+            "nullplatform/70/d1/parameters",
+            &[],
+            "7"
+        ));
+        assert!(secret_belongs_to_scope("custom", &tag("7"), "7"));
+        assert!(!secret_belongs_to_scope("custom", &tag("70"), "7"));
     }
 
     #[test]

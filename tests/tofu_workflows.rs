@@ -1,7 +1,8 @@
-//! workflows/scope/create.yaml, update.yaml and delete.yaml end to end through the project's runner
-//! in `--strict` mode: assume_role, fetch-scope-config, build-scope-context,
-//! resolve-placeholder-image (moto's ECR), compose-tofu and the real tofu / terraform
-//! with its state in moto's S3. The AWS provider cannot be downloaded here, so the
+//! workflows/scope/create.yaml, update.yaml and delete.yaml end to end through the
+//! project's runner in `--strict` mode: assume_role, fetch-scope-config,
+//! build-scope-context, resolve-placeholder-image (moto's ECR), compose-tofu and the
+//! real tofu / terraform with its state in moto's S3; on delete also the scope's own
+//! secrets (moto's Secrets Manager). The AWS provider cannot be downloaded here, so the
 //! modules are stand-ins built from the real ones: the same variables (validations
 //! included) and output names, each module one built-in `terraform_data` resource.
 
@@ -213,9 +214,50 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
     assert!(ok, "{log}");
     assert!(log.contains("No changes."), "{log}");
 
+    // Secrets of this scope (by name or tag) and of scope 70, which must survive.
+    for (name, scope_tag) in [
+        ("nullplatform/7/d1/parameters", None),
+        ("nullplatform/70/d1/parameters", None),
+        ("tagged-for-7", Some("7")),
+        ("tagged-for-70", Some("70")),
+    ] {
+        let mut args = vec![
+            "secretsmanager".to_string(),
+            "create-secret".into(),
+            "--region".into(),
+            "us-east-2".into(),
+            "--name".into(),
+            name.into(),
+            "--secret-string".into(),
+            "{}".into(),
+        ];
+        if let Some(id) = scope_tag {
+            args.push("--tags".into());
+            args.push(format!("Key=nullplatform:scope-id,Value={id}"));
+        }
+        moto.aws(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+
     let (ok, log) = run_workflow("delete.yaml", &env);
     assert!(ok, "{log}");
     assert!(log.contains("Destroy complete!"), "{log}");
+    assert!(
+        log.contains("secret nullplatform/7/d1/parameters deleted"),
+        "{log}"
+    );
+    assert!(log.contains("secret tagged-for-7 deleted"), "{log}");
+    let left = moto.aws(&["secretsmanager", "list-secrets", "--region", "us-east-2"]);
+    let mut names: Vec<&str> = left["SecretList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec!["nullplatform/70/d1/parameters", "tagged-for-70"]
+    );
     let deleted = state(&moto, key);
     assert_eq!(deleted["resources"].as_array().map(Vec::len), Some(0));
 }
