@@ -148,7 +148,7 @@ impl World {
     }
 
     /// Runs `workflows/deployment/<name>.yaml` through the runner in strict mode and
-    /// checks every Lambda request it made was signed by one assumed-role key.
+    /// checks every request it made after AssumeRole was signed by one assumed-role key.
     fn workflow(&self, name: &str, context: &Value) -> Output {
         self.workflow_with(name, context, &[])
     }
@@ -168,9 +168,24 @@ impl World {
             .collect();
         if output.status.success() {
             assert!(!lambda.is_empty(), "{name} made no Lambda call");
+            let assumed: Vec<_> = made
+                .iter()
+                .filter(|r| r.action.as_deref() == Some("AssumeRole"))
+                .collect();
+            assert_eq!(assumed.len(), 1, "{name}: one AssumeRole");
+            assert_eq!(assumed[0].access_key_id.as_deref(), Some(BASE_KEY));
+            assert_eq!(
+                assumed[0].form("RoleArn").as_deref(),
+                Some(self.role.as_str())
+            );
         }
-        let keys: std::collections::BTreeSet<_> =
-            lambda.iter().map(|r| r.access_key_id.clone()).collect();
+        // Every call but the agent's own AssumeRole (Lambda, Secrets Manager, ECR) is
+        // signed by one key: the assumed role's.
+        let keys: std::collections::BTreeSet<_> = made
+            .iter()
+            .filter(|r| r.action.as_deref() != Some("AssumeRole"))
+            .map(|r| r.access_key_id.clone())
+            .collect();
         assert_eq!(
             keys.len().min(1),
             keys.len(),
