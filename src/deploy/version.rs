@@ -86,6 +86,14 @@ pub async fn publish_version(settings: &PublishSettings) -> Result<Outputs, Step
             ))
         })?
         .to_string();
+    // Lambda hands back the last published version when neither code nor configuration
+    // changed since; its description then names another deployment.
+    if published.description().is_some_and(|d| d != deployment) {
+        crate::step::warn(format!(
+            "Lambda returned the existing version {version} (published for deployment {}): nothing changed since; later actions of deployment {deployment} will not find a version of their own",
+            published.description().unwrap_or_default()
+        ));
+    }
     progress(format!(
         "✨ Version {version} of {function} published (description: {deployment})"
     ));
