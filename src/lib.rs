@@ -9,6 +9,7 @@ pub mod context;
 pub mod credentials;
 pub mod deploy;
 pub mod diagnose;
+pub mod domain;
 pub mod ecr;
 pub mod np;
 pub mod permissions;

@@ -447,7 +447,8 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "generate-domain",
         caller: Caller::PermissionsRole,
-        calls: &[("route53:GetHostedZone", HostedZone)],
+        // The zone name comes from configuration; only np is called.
+        calls: &[],
     },
     StepPermissions {
         binary: "delete-scope-secrets",

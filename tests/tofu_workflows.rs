@@ -154,7 +154,10 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
     stand_in_modules(&modules);
     let cli = TofuCli::find();
     let mut env = moto.aws_env();
-    env.extend(np_env(dir.path(), json!([])));
+    env.extend(np_env(
+        dir.path(),
+        json!([{"args_prefix": ["scope", "patch"], "stdout": {}}]),
+    ));
     env.extend(cli.env());
     for (key, value) in [
         ("SCOPE_BIN_DIR", bin_dir().display().to_string()),
@@ -166,7 +169,7 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
         ),
         ("ASSUME_ROLE_ARN", role),
         ("TOFU_MODULES_DIR", modules.display().to_string()),
-        ("SCOPE_DOMAIN", "dev-tools.example.com".to_string()),
+        ("HOSTED_PUBLIC_ZONE_NAME", "example.com".to_string()),
     ] {
         env.push((key.to_string(), value));
     }
@@ -180,6 +183,14 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
         "{log}"
     );
     assert!(log.contains("Apply complete!"), "{log}");
+    // generate-domain recorded the domain on the scope, and dns/route53 received it.
+    let domain = "tools-automation-development-tools.example.com";
+    let patch = json!({"domain": domain}).to_string();
+    let patch_call: Vec<String> = ["scope", "patch", "--id", "7", "--body", &patch]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert!(common::np_calls(dir.path()).contains(&patch_call));
     let key = "lambda/7/terraform.tfstate";
     let created = state(&moto, key);
     let resources = created["resources"].as_array().unwrap();
@@ -195,6 +206,22 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
         "123456789012.dkr.ecr.us-east-2.amazonaws.com/np-lambda-placeholder:v1"
     );
     assert_eq!(input["package_type"], "Image");
+    let dns = resources
+        .iter()
+        .find(|r| r["name"] == "dns_route53")
+        .unwrap();
+    assert_eq!(
+        dns["instances"][0]["attributes"]["input"]["value"]["hosted_zone_id"],
+        "Z0PUBLIC"
+    );
+    let shared = resources
+        .iter()
+        .find(|r| r["name"] == "provider_aws")
+        .unwrap();
+    assert_eq!(
+        shared["instances"][0]["attributes"]["input"]["value"]["domain_name"],
+        domain
+    );
     assert_eq!(input["subnet_ids"], json!(["subnet-0aa", "subnet-0bb"]));
     assert_eq!(
         created["outputs"]["lambda_function_arn"]["value"],
