@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::wait::{wait_until_updated, DEFAULT_MAX_WAIT_SECONDS};
 use super::{lambda_client, lambda_failure, required_input};
 use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
-use crate::config::config_value;
+use crate::config::Setting;
 use crate::context::Context;
 use crate::report::{Secret, StepError};
 use crate::step::{progress, Outputs};
@@ -68,15 +68,34 @@ fn setting_error(place: &str, value: &str, expected: &str) -> StepError {
         .usage()
 }
 
+/// The precedence helper against `env`: the jq paths into CONTEXT, then `env_var`, then `default`.
+fn resolve(
+    ctx: &Context,
+    paths: &[&str],
+    env_var: &str,
+    default: &str,
+    env: Env,
+) -> Result<String, StepError> {
+    let mut setting = Setting::new().env(env_var).default_value(default);
+    for path in paths {
+        setting = setting.jq(*path);
+    }
+    Ok(setting
+        .resolve_with(ctx, env)?
+        .map(|resolved| resolved.value)
+        .unwrap_or_default())
+}
+
 fn number_in(
     ctx: &Context,
     key: &str,
     env_var: &str,
     default: &str,
     range: std::ops::RangeInclusive<i32>,
+    env: Env,
 ) -> Result<i32, StepError> {
     let path = format!(".scope.capabilities.{key}");
-    let text = config_value(ctx, &[&path], &[env_var], Some(default))?.unwrap_or_default();
+    let text = resolve(ctx, &[&path], env_var, default, env)?;
     let expected = format!("a whole number from {} to {}", range.start(), range.end());
     match text.trim().parse::<i32>() {
         Ok(number) if range.contains(&number) => Ok(number),
@@ -142,8 +161,14 @@ fn list(text: Option<String>) -> Vec<String> {
         .collect()
 }
 
-fn flag(ctx: &Context, paths: &[&str], env_var: &str, default: &str) -> Result<bool, StepError> {
-    let text = config_value(ctx, paths, &[env_var], Some(default))?.unwrap_or_default();
+fn flag(
+    ctx: &Context,
+    paths: &[&str],
+    env_var: &str,
+    default: &str,
+    env: Env,
+) -> Result<bool, StepError> {
+    let text = resolve(ctx, paths, env_var, default, env)?;
     match text.as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
@@ -156,14 +181,15 @@ fn flag(ctx: &Context, paths: &[&str], env_var: &str, default: &str) -> Result<b
 /// settings), then the defaults.
 pub fn plan_configuration(ctx: &Context, env: Env) -> Result<FunctionSettings, StepError> {
     let var = |name: &str| env(name).filter(|value| !value.trim().is_empty());
-    let memory_mb = number_in(ctx, "memory", "LAMBDA_MEMORY", "256", 128..=10240)?;
-    let timeout_seconds = number_in(ctx, "timeout", "LAMBDA_TIMEOUT", "30", 1..=900)?;
+    let memory_mb = number_in(ctx, "memory", "LAMBDA_MEMORY", "256", 128..=10240, env)?;
+    let timeout_seconds = number_in(ctx, "timeout", "LAMBDA_TIMEOUT", "30", 1..=900, env)?;
     let ephemeral_storage_mb = number_in(
         ctx,
         "ephemeral_storage",
         "LAMBDA_EPHEMERAL_STORAGE",
         "512",
         512..=10240,
+        env,
     )?;
     let package = var("PACKAGE_TYPE").unwrap_or_else(|| "Image".into());
     let runtime_handler = match package.as_str() {
@@ -229,7 +255,7 @@ pub fn plan_configuration(ctx: &Context, env: Env) -> Result<FunctionSettings, S
         }
     };
 
-    if flag(ctx, &[], "USE_NULL_AGENT", "false")? {
+    if flag(ctx, &[], "USE_NULL_AGENT", "false", env)? {
         match var("NULLPLATFORM_APIKEY") {
             Some(key) => {
                 environment.insert("NULLPLATFORM_APIKEY".into(), Secret::new(key));
@@ -274,6 +300,7 @@ pub fn plan_configuration(ctx: &Context, env: Env) -> Result<FunctionSettings, S
         &[".scope.capabilities.vpc_enabled"],
         "LAMBDA_VPC_ENABLED",
         "false",
+        env,
     )? {
         let subnets = list(var("AWS_SUBNET_IDS"));
         let groups = list(var("SECURITY_GROUP_IDS"));
@@ -532,6 +559,15 @@ mod tests {
         assert!(!plan.environment.contains_key("EMPTY"));
         assert!(plan.parameters_secret.is_none());
         assert!(!format!("{plan:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn capabilities_win_over_operator_settings_which_win_over_defaults() {
+        let env = env_of(&[("LAMBDA_MEMORY", "2048"), ("LAMBDA_TIMEOUT", "90")]);
+        let plan = plan_configuration(&ctx(json!({"timeout": 10})), &env).unwrap();
+        assert_eq!(plan.memory_mb, 2048);
+        assert_eq!(plan.timeout_seconds, 10);
+        assert_eq!(plan.ephemeral_storage_mb, 512);
     }
 
     #[test]
