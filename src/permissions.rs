@@ -264,7 +264,8 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "compose-tofu",
         caller: Caller::PermissionsRole,
-        calls: &[],
+        // Private scopes without ALB_RULE_PRIORITY: the listener's rules, to allocate one.
+        calls: &[("elasticloadbalancing:DescribeRules", Unscoped)],
     },
     StepPermissions {
         binary: "tofu-step",

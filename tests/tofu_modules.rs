@@ -401,16 +401,22 @@ fn recomposing_removes_files_of_modules_no_longer_selected() {
 
 #[test]
 fn missing_inputs_are_reported_with_the_step_that_provides_them() {
+    // A private scope's priority cannot be allocated when the listener is unreadable.
     let err = compose(&[
         ("VISIBILITY", "private"),
         ("ALB_PRIVATE_LISTENER_ARN", "arn:x"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("AWS_ACCESS_KEY_ID", "AKIAUNREACHABLE00000"),
+        ("AWS_SECRET_ACCESS_KEY", "unused"),
+        ("AWS_MAX_ATTEMPTS", "1"),
     ])
     .err()
     .expect("compose-tofu should have failed");
     assert!(
-        err.contains("❌ ALB_RULE_PRIORITY is not set for a private scope"),
+        err.contains("❌ could not read the rules of the private listener"),
         "{err}"
     );
+    assert!(err.contains("or set ALB_RULE_PRIORITY"), "{err}");
     let err = compose(&[("VISIBILITY", "public"), ("LAMBDA_FILENAME", "")])
         .err()
         .expect("compose-tofu should have failed");
@@ -420,4 +426,104 @@ fn missing_inputs_are_reported_with_the_step_that_provides_them() {
         .err()
         .expect("compose-tofu should have failed");
     assert!(err.contains("❌ VISIBILITY is 'sideways'"), "{err}");
+}
+
+#[test]
+fn private_scope_priority_is_its_own_rule_or_the_lowest_free_on_the_listener() {
+    let moto = common::MotoServer::start();
+    let vpc = moto.aws(&["ec2", "create-vpc", "--cidr-block", "10.0.0.0/16"])["Vpc"]["VpcId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let subnet = |cidr: &str, zone: &str| {
+        moto.aws(&[
+            "ec2",
+            "create-subnet",
+            "--vpc-id",
+            &vpc,
+            "--cidr-block",
+            cidr,
+            "--availability-zone",
+            zone,
+        ])["Subnet"]["SubnetId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (a, b) = (
+        subnet("10.0.1.0/24", "us-east-1a"),
+        subnet("10.0.2.0/24", "us-east-1b"),
+    );
+    let lb = moto.aws(&[
+        "elbv2",
+        "create-load-balancer",
+        "--name",
+        "internal",
+        "--scheme",
+        "internal",
+        "--subnets",
+        &a,
+        &b,
+    ])["LoadBalancers"][0]["LoadBalancerArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let group = |name: &str| {
+        moto.aws(&[
+            "elbv2",
+            "create-target-group",
+            "--name",
+            name,
+            "--target-type",
+            "lambda",
+        ])["TargetGroups"][0]["TargetGroupArn"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let default_group = group("default");
+    let listener = moto.aws(&[
+        "elbv2",
+        "create-listener",
+        "--load-balancer-arn",
+        &lb,
+        "--protocol",
+        "HTTP",
+        "--port",
+        "80",
+        "--default-actions",
+        &format!("Type=forward,TargetGroupArn={default_group}"),
+    ])["Listeners"][0]["ListenerArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rule = |priority: &str, target: &str, host: &str| {
+        moto.aws(&[
+            "elbv2",
+            "create-rule",
+            "--listener-arn",
+            &listener,
+            "--priority",
+            priority,
+            "--conditions",
+            &format!("Field=host-header,Values={host}"),
+            "--actions",
+            &format!("Type=forward,TargetGroupArn={target}"),
+        ]);
+    };
+    rule("1", &group("np-1"), "one.example.com");
+    rule("2", &group("np-2"), "two.example.com");
+    let mut env: Vec<(String, String)> = moto.aws_env();
+    env.push(("VISIBILITY".into(), "private".into()));
+    env.push(("ALB_PRIVATE_LISTENER_ARN".into(), listener.clone()));
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+
+    let fresh = compose(&pairs).unwrap();
+    assert_eq!(fresh.vars["alb_rule_priority"], 3);
+    assert_eq!(moto.calls("DescribeRules").len(), 1);
+
+    // Once the scope's own rule exists (its target group np-9001), it keeps that priority.
+    rule("7", &group("np-9001"), "prod-shop-api.example.com");
+    let again = compose(&pairs).unwrap();
+    assert_eq!(again.vars["alb_rule_priority"], 7);
 }

@@ -1,6 +1,7 @@
 //! compose-tofu: builds one OpenTofu root module for a scope from the modules in
 //! `tofu/` — which ones by visibility and whether the scope has a domain and zone —
-//! with each file prefixed by its module path, plus the variables as `tofu.tfvars.json`.
+//! with each file prefixed by its module path, plus the variables as `tofu.tfvars.json`;
+//! a private scope's listener-rule priority is allocated here when none is given.
 
 use std::path::{Path, PathBuf};
 
@@ -124,6 +125,89 @@ pub fn compose(
         .map_err(|err| io_error(format!("could not write {}", vars_path.display()), err))?;
     written.push(vars_path);
     Ok(written)
+}
+
+/// The scope's target group name (as networking/alb names it).
+pub fn target_group_name(scope_id: &str) -> String {
+    format!("np-{scope_id}").chars().take(32).collect()
+}
+
+/// One listener rule as allocation sees it: its priority (`None` for the default
+/// rule) and the target groups it forwards to.
+pub struct ListenerRule {
+    pub priority: Option<u32>,
+    pub target_group_arns: Vec<String>,
+}
+
+/// The scope's priority: the one its own rule already holds (it forwards to the scope's
+/// target group), else the lowest priority no rule holds — never another scope's.
+pub fn allocate_priority(rules: &[ListenerRule], scope_id: &str) -> u32 {
+    let own = format!(":targetgroup/{}/", target_group_name(scope_id));
+    if let Some(priority) = rules
+        .iter()
+        .find(|rule| rule.target_group_arns.iter().any(|arn| arn.contains(&own)))
+        .and_then(|rule| rule.priority)
+    {
+        return priority;
+    }
+    let taken: std::collections::BTreeSet<u32> = rules.iter().filter_map(|r| r.priority).collect();
+    (1..)
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or(1)
+}
+
+/// Reads the listener's rules (`elasticloadbalancing:DescribeRules`) and allocates.
+async fn allocate_priority_on(listener: &str, scope_id: &str) -> Result<u32, StepError> {
+    let config = crate::aws::sdk_config(crate::aws::max_attempts_from_env()).await;
+    let client = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    let mut rules = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = client
+            .describe_rules()
+            .listener_arn(listener)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|err| {
+                let failure = crate::aws::CallFailure::from_sdk(&err);
+                StepError::new(format!(
+                    "could not read the rules of the private listener: {}",
+                    failure.summary()
+                ))
+                .cause("the listener ARN is wrong, or the assumed role lacks elasticloadbalancing:DescribeRules")
+                .fix("check ALB_PRIVATE_LISTENER_ARN (the vpc provider's load_balancer.private.listener_arn), or set ALB_RULE_PRIORITY")
+            })?;
+        for rule in page.rules() {
+            let mut arns = Vec::new();
+            for action in rule.actions() {
+                if let Some(arn) = action.target_group_arn() {
+                    arns.push(arn.to_string());
+                }
+                if let Some(forward) = action.forward_config() {
+                    for group in forward.target_groups() {
+                        if let Some(arn) = group.target_group_arn() {
+                            arns.push(arn.to_string());
+                        }
+                    }
+                }
+            }
+            rules.push(ListenerRule {
+                priority: rule.priority().and_then(|p| p.parse().ok()),
+                target_group_arns: arns,
+            });
+        }
+        marker = page.next_marker().map(str::to_string);
+        if marker.is_none() {
+            break;
+        }
+    }
+    let priority = allocate_priority(&rules, scope_id);
+    progress(format!(
+        "🔢 listener rule priority {priority} ({} rules on the listener)",
+        rules.len()
+    ));
+    Ok(priority)
 }
 
 /// A comma-separated list (fetch-scope-config's subnet and security group outputs).
@@ -306,13 +390,10 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
                     "fetch-scope-config"
                 )?),
             );
-            let priority = number(env, "ALB_RULE_PRIORITY")?.ok_or_else(|| {
-                StepError::new("ALB_RULE_PRIORITY is not set for a private scope")
-                    .cause("the scope's listener-rule priority was not allocated or not read back")
-                    .fix("set ALB_RULE_PRIORITY (1-50000, unique on the listener) before compose-tofu")
-                    .usage()
-            })?;
-            vars.insert("alb_rule_priority".into(), json!(priority));
+            // Without an explicit priority, compose_step allocates one on the listener.
+            if let Some(priority) = number(env, "ALB_RULE_PRIORITY")? {
+                vars.insert("alb_rule_priority".into(), json!(priority));
+            }
         }
         Reach::EventDriven => {}
     }
@@ -324,8 +405,16 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
 
 /// The compose-tofu step: modules from `TOFU_MODULES_DIR` (default `$SERVICE_PATH/tofu`)
 /// into `$OUTPUT_DIR/tofu`.
-pub fn compose_step(env: Env) -> Result<Outputs, StepError> {
-    let (modules, vars) = plan(env)?;
+pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
+    let (modules, mut vars) = plan(env)?;
+    if let (Some(listener), false) = (
+        vars.get("alb_listener_arn").and_then(Value::as_str),
+        vars.contains_key("alb_rule_priority"),
+    ) {
+        let scope_id = vars["scope_id"].as_str().unwrap_or_default().to_string();
+        let priority = allocate_priority_on(listener, &scope_id).await?;
+        vars.insert("alb_rule_priority".into(), json!(priority));
+    }
     let modules_root = match (env("TOFU_MODULES_DIR"), env("SERVICE_PATH")) {
         (Some(dir), _) => PathBuf::from(dir),
         (None, Some(service)) => PathBuf::from(service).join("tofu"),
@@ -389,6 +478,25 @@ mod tests {
         );
         assert!(is_test_file("lambda_test.tf"));
         assert!(!is_test_file("main.tf"));
+    }
+
+    #[test]
+    fn priority_is_the_scopes_own_or_the_lowest_free() {
+        let rule = |priority: Option<u32>, group: &str| ListenerRule {
+            priority,
+            target_group_arns: vec![format!(
+                "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/{group}/abc"
+            )],
+        };
+        let rules = vec![
+            rule(Some(1), "np-1"),
+            rule(Some(2), "np-2"),
+            rule(Some(4), "np-90"),
+            rule(None, "default"),
+        ];
+        assert_eq!(allocate_priority(&rules, "9"), 3);
+        assert_eq!(allocate_priority(&rules, "90"), 4);
+        assert_eq!(allocate_priority(&[], "9"), 1);
     }
 
     #[test]
