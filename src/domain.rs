@@ -148,7 +148,7 @@ mod tests {
             err.what.contains("letters, digits and inner hyphens"),
             "{err}"
         );
-        let zone = vec!["z".repeat(60); 4].join(".");
+        let zone = vec!["z".repeat(60); 5].join(".");
         let err = scope_domain("ns", "app", "s", None, &zone).unwrap_err();
         assert!(err.what.contains("at most 253"), "{err}");
     }
