@@ -203,7 +203,6 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         caller: Caller::PermissionsRole,
         calls: &[
             ("lambda:UpdateFunctionCode", Function),
-            ("lambda:GetFunction", Function),
             ("lambda:GetFunctionConfiguration", Function),
             IMAGE_PULL[0],
             IMAGE_PULL[1],
@@ -216,13 +215,11 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         caller: Caller::PermissionsRole,
         calls: &[
             ("lambda:UpdateFunctionConfiguration", Function),
-            ("lambda:GetFunction", Function),
             ("lambda:GetFunctionConfiguration", Function),
             // Adding a layer needs GetLayerVersion on that layer version.
             ("lambda:GetLayerVersion", Layer),
             ("secretsmanager:CreateSecret", Secret),
             ("secretsmanager:PutSecretValue", Secret),
-            ("secretsmanager:DescribeSecret", Secret),
             ("secretsmanager:TagResource", Secret),
             VPC_DESCRIBE[0],
             VPC_DESCRIBE[1],
@@ -245,7 +242,6 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
             ("lambda:CreateAlias", Function),
             ("lambda:UpdateAlias", Function),
             ("lambda:ListAliases", Function),
-            ("lambda:ListVersionsByFunction", Function),
             // Cleanup of an old / rolled-back version: always with a version qualifier.
             ("lambda:DeleteFunction", Function),
             ("secretsmanager:DeleteSecret", Secret),
@@ -395,22 +391,16 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         calls: &[
             ("sts:GetCallerIdentity", Unscoped),
             ("lambda:GetFunction", Function),
-            ("lambda:GetFunctionConfiguration", Function),
             ("lambda:GetAlias", Function),
-            ("lambda:ListAliases", Function),
-            ("lambda:ListVersionsByFunction", Function),
             ("lambda:GetPolicy", Function),
             ("lambda:GetProvisionedConcurrencyConfig", Function),
             ("iam:GetRole", ExecutionRole),
             ("ecr:GetRepositoryPolicy", EcrRepository),
-            ("ecr:DescribeImages", EcrRepository),
             // The image manifest: which platforms a multi-platform image offers.
             ("ecr:BatchGetImage", EcrRepository),
             ("apigateway:GET", HttpApi),
-            ("elasticloadbalancing:DescribeTargetGroups", Unscoped),
             ("elasticloadbalancing:DescribeTargetHealth", Unscoped),
             ("elasticloadbalancing:DescribeRules", Unscoped),
-            ("elasticloadbalancing:DescribeListeners", Unscoped),
         ],
     },
     StepPermissions {
@@ -457,16 +447,6 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         calls: &[
             ("secretsmanager:ListSecrets", Unscoped),
             ("secretsmanager:DeleteSecret", Secret),
-        ],
-    },
-    StepPermissions {
-        binary: "update-scope",
-        caller: Caller::PermissionsRole,
-        calls: &[
-            ("iam:GetRole", ExecutionRole),
-            ("iam:ListAttachedRolePolicies", ExecutionRole),
-            ("iam:AttachRolePolicy", ExecutionRoleManagedPolicy),
-            ("iam:DetachRolePolicy", ExecutionRoleManagedPolicy),
         ],
     },
     StepPermissions {
