@@ -516,12 +516,12 @@ pub fn version_for_deployment(versions: &[FunctionVersion], deployment_id: &str)
         .map(|n| n.to_string())
 }
 
-/// Every version of `function_name` (all pages of `ListVersionsByFunction`);
-/// `None` when the function does not exist yet.
-pub async fn list_function_versions(
+/// Every version's configuration of `function_name` (all pages of
+/// `ListVersionsByFunction`); `Ok(None)` when the function does not exist yet.
+pub async fn function_versions(
     client: &aws_sdk_lambda::Client,
     function_name: &str,
-) -> Result<Option<Vec<FunctionVersion>>, StepError> {
+) -> Result<Option<Vec<aws_sdk_lambda::types::FunctionConfiguration>>, CallFailure> {
     let mut versions = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -535,31 +535,14 @@ pub async fn list_function_versions(
             Ok(page) => page,
             Err(err) => {
                 let failure = CallFailure::from_sdk(&err);
-                if failure.is_not_found() {
-                    return Ok(None);
-                }
-                let mut report = StepError::new(format!(
-                    "lambda:ListVersionsByFunction on {function_name} failed: {}",
-                    failure.summary()
-                ));
-                report = if failure.is_access_denied() {
-                    report
-                        .cause("the assumed role lacks lambda:ListVersionsByFunction on this function")
-                        .fix("add lambda:ListVersionsByFunction on the scope's functions to the role's policy (see the install module)")
+                return if failure.is_not_found() {
+                    Ok(None)
                 } else {
-                    report
-                        .cause("the Lambda API was unreachable, or AWS_REGION is not the function's region")
-                        .fix("check AWS_REGION (from fetch-scope-config) and the network path to the Lambda API, then retry")
+                    Err(failure)
                 };
-                return Err(report);
             }
         };
-        versions.extend(page.versions().iter().filter_map(|v| {
-            v.version().map(|version| FunctionVersion {
-                version: version.to_string(),
-                description: v.description().map(str::to_string),
-            })
-        }));
+        versions.extend(page.versions().iter().cloned());
         marker = page
             .next_marker()
             .filter(|m| !m.is_empty())
@@ -568,6 +551,40 @@ pub async fn list_function_versions(
             return Ok(Some(versions));
         }
     }
+}
+
+/// Every version of `function_name` with its description (see [`function_versions`]);
+/// `None` when the function does not exist yet.
+pub async fn list_function_versions(
+    client: &aws_sdk_lambda::Client,
+    function_name: &str,
+) -> Result<Option<Vec<FunctionVersion>>, StepError> {
+    let versions = function_versions(client, function_name).await.map_err(|failure| {
+        let report = StepError::new(format!(
+            "lambda:ListVersionsByFunction on {function_name} failed: {}",
+            failure.summary()
+        ));
+        if failure.is_access_denied() {
+            report
+                .cause("the assumed role lacks lambda:ListVersionsByFunction on this function")
+                .fix("add lambda:ListVersionsByFunction on the scope's functions to the role's policy (see the install module)")
+        } else {
+            report
+                .cause("the Lambda API was unreachable, or AWS_REGION is not the function's region")
+                .fix("check AWS_REGION (from fetch-scope-config) and the network path to the Lambda API, then retry")
+        }
+    })?;
+    Ok(versions.map(|versions| {
+        versions
+            .iter()
+            .filter_map(|v| {
+                v.version().map(|version| FunctionVersion {
+                    version: version.to_string(),
+                    description: v.description().map(str::to_string),
+                })
+            })
+            .collect()
+    }))
 }
 
 /// Options of `build-deployment-context`.

@@ -13,6 +13,7 @@ use super::{call_failed, notice, rfc3339_millis, Arguments};
 use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
 use crate::context::Context;
 use crate::report::StepError;
+use crate::scope_context::function_versions;
 use crate::step::progress;
 
 /// One alias and the share of its traffic a version gets.
@@ -221,38 +222,9 @@ async fn versions(
     lambda: &aws_sdk_lambda::Client,
     target: &ScopeFunction,
 ) -> Result<Option<Vec<FunctionConfiguration>>, StepError> {
-    let mut versions = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = match lambda
-            .list_versions_by_function()
-            .function_name(&target.name)
-            .set_marker(marker.clone())
-            .send()
-            .await
-        {
-            Ok(page) => page,
-            Err(err) => {
-                let failure = CallFailure::from_sdk(&err);
-                if failure.is_not_found() {
-                    return Ok(None);
-                }
-                return Err(call_failed(
-                    "lambda:ListVersionsByFunction",
-                    &target.name,
-                    &failure,
-                ));
-            }
-        };
-        versions.extend(page.versions().iter().cloned());
-        marker = page
-            .next_marker()
-            .filter(|m| !m.is_empty())
-            .map(str::to_string);
-        if marker.is_none() {
-            return Ok(Some(versions));
-        }
-    }
+    function_versions(lambda, &target.name)
+        .await
+        .map_err(|failure| call_failed("lambda:ListVersionsByFunction", &target.name, &failure))
 }
 
 async fn aliases(
