@@ -275,3 +275,137 @@ fn missing_settings_and_binary_are_reported_before_tofu_runs() {
         .iter()
         .any(|r| r.url.contains("terraform.tfstate")));
 }
+
+/// The main alias as moto reports it: (version, additional version weights).
+fn main_alias(moto: &MotoServer) -> (String, Value) {
+    let alias = moto.aws(&[
+        "lambda",
+        "get-alias",
+        "--function-name",
+        "s7001-app-main",
+        "--name",
+        "main",
+    ]);
+    (
+        alias["FunctionVersion"].as_str().unwrap().to_string(),
+        alias["RoutingConfig"]["AdditionalVersionWeights"].clone(),
+    )
+}
+
+#[test]
+fn apply_moves_a_lagging_main_alias_to_the_newest_version_but_not_a_weighted_one() {
+    let setup = setup();
+    let moto = &setup.moto;
+    // The function the module's ARN output names: versions 1 and 2, alias main on 1.
+    let exec_role = moto.create_role("s7001-exec");
+    let zip = setup.output_dir.join("code.zip");
+    common::write_zip(&zip, "exports.handler = async () => 'ok';");
+    moto.create_zip_function("s7001-app-main", "us-east-1", &exec_role, &zip, &[]);
+    let function = ["--function-name", "s7001-app-main"];
+    moto.aws(&[&["lambda", "publish-version"][..], &function].concat());
+    moto.aws(
+        &[
+            &[
+                "lambda",
+                "update-function-configuration",
+                "--description",
+                "v2",
+            ][..],
+            &function,
+        ]
+        .concat(),
+    );
+    moto.aws(&[&["lambda", "publish-version"][..], &function].concat());
+    moto.aws(
+        &[
+            &[
+                "lambda",
+                "create-alias",
+                "--name",
+                "main",
+                "--function-version",
+                "1",
+            ][..],
+            &function,
+        ]
+        .concat(),
+    );
+
+    let (code, log, outputs) = run(&setup, "apply");
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        log.contains("alias main moved from version 1 to the newest version 2"),
+        "{log}"
+    );
+    assert_eq!(main_alias(moto).0, "2");
+    assert_eq!(outputs["version"], "2", "the output follows the alias");
+    // The move was made with the assumed role's credentials.
+    let updates: Vec<_> = moto
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.url.contains("/functions/s7001-app-main/aliases/main"))
+        .collect();
+    assert_eq!(updates.len(), 1, "one UpdateAlias");
+    assert_ne!(
+        updates[0].access_key_id.as_deref(),
+        Some("AKIAAGENTBASE0000000")
+    );
+
+    // A blue/green in progress: 1 primary, 30% on 2. The apply leaves it alone.
+    moto.aws(
+        &[
+            &[
+                "lambda",
+                "update-alias",
+                "--name",
+                "main",
+                "--function-version",
+                "1",
+                "--routing-config",
+                r#"{"AdditionalVersionWeights":{"2":0.3}}"#,
+            ][..],
+            &function,
+        ]
+        .concat(),
+    );
+    let (code, log, _) = run(&setup, "apply");
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        log.contains(
+            "routes traffic to versions 1 and 2 (a blue/green is in progress): left as it is"
+        ),
+        "{log}"
+    );
+    let (version, weights) = main_alias(moto);
+    assert_eq!(version, "1");
+    assert_eq!(weights, json!({"2": 0.3}));
+
+    // Blue/green scopes never have their alias touched by tofu-step.
+    moto.aws(
+        &[
+            &[
+                "lambda",
+                "update-alias",
+                "--name",
+                "main",
+                "--function-version",
+                "1",
+                "--routing-config",
+                r#"{"AdditionalVersionWeights":{}}"#,
+            ][..],
+            &function,
+        ]
+        .concat(),
+    );
+    let mut blue_green = setup.env.clone();
+    blue_green.push(("IS_BLUE_GREEN".into(), "true".into()));
+    blue_green.push(("TOFU_ACTION".into(), "apply".into()));
+    let output = bash(ASSUME_THEN_TOFU, &blue_green, &repo_root());
+    let log = text(&output.stdout);
+    assert!(output.status.success(), "{log}");
+    assert!(
+        log.contains("blue/green scope: the main alias is left to deployments"),
+        "{log}"
+    );
+    assert_eq!(main_alias(moto).0, "1");
+}

@@ -3,6 +3,7 @@
 //! `destroy` with every line tofu prints — stderr included — on the progress stream,
 //! and the outputs later steps read. Only the inherited credentials are used.
 
+pub mod catch_up;
 pub mod compose;
 
 use std::io::{BufRead, BufReader, Read};
@@ -369,7 +370,8 @@ pub fn tofu_step(env: Env) -> Result<Outputs, StepError> {
     run.run(action)?;
     match action {
         TofuAction::Apply => {
-            let outputs = step_outputs(&run.outputs()?);
+            let mut outputs = step_outputs(&run.outputs()?);
+            catch_up_after_apply(env, &mut outputs)?;
             progress(format!("✅ tofu apply done for scope {scope_id}"));
             Ok(outputs)
         }
@@ -378,6 +380,43 @@ pub fn tofu_step(env: Env) -> Result<Outputs, StepError> {
             Ok(Outputs::new())
         }
     }
+}
+
+/// The main alias catch-up after apply (see [`catch_up`]), skipped for blue/green
+/// scopes (`IS_BLUE_GREEN=true`: deployments own the alias) and when the function is
+/// unknown. `LAMBDA_CURRENT_VERSION` becomes the version the alias points at.
+fn catch_up_after_apply(env: Env, outputs: &mut Outputs) -> Result<(), StepError> {
+    if env("IS_BLUE_GREEN").is_some_and(|value| value.trim().eq_ignore_ascii_case("true")) {
+        progress("ℹ️ blue/green scope: the main alias is left to deployments");
+        return Ok(());
+    }
+    let arn_function = outputs
+        .get("LAMBDA_FUNCTION_ARN")
+        .and_then(catch_up::function_name_from_arn)
+        .map(str::to_string);
+    let Some(function) = env("LAMBDA_FUNCTION_NAME").or(arn_function) else {
+        progress("ℹ️ no LAMBDA_FUNCTION_NAME nor function ARN output: no alias to catch up");
+        return Ok(());
+    };
+    let alias = env("LAMBDA_MAIN_ALIAS_NAME").unwrap_or_else(|| "main".to_string());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| StepError::new(format!("could not start the async runtime: {err}")))?;
+    let result = runtime.block_on(async {
+        let config = crate::aws::sdk_config(crate::aws::max_attempts_from_env()).await;
+        let client = aws_sdk_lambda::Client::new(&config);
+        catch_up::catch_up_main_alias(&client, &function, &alias).await
+    });
+    let result = result.map_err(|err| {
+        err.cause("tofu apply itself succeeded; only the alias catch-up failed")
+            .fix("re-run the action once the cause is fixed (the apply is idempotent)")
+    })?;
+    progress(result.describe(&function, &alias));
+    if let Some(version) = result.current_version() {
+        outputs.set("LAMBDA_CURRENT_VERSION", version);
+    }
+    Ok(())
 }
 
 fn working_dir(env: Env) -> Result<PathBuf, StepError> {
