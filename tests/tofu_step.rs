@@ -299,9 +299,32 @@ fn apply_moves_a_lagging_main_alias_to_the_newest_version_but_not_a_weighted_one
     // The function the module's ARN output names: versions 1 and 2, alias main on 1.
     let exec_role = moto.create_role("s7001-exec");
     let zip = setup.output_dir.join("code.zip");
-    common::write_zip(&zip, "exports.handler = async () => 'ok';");
-    moto.create_zip_function("s7001-app-main", "us-east-1", &exec_role, &zip, &[]);
+    let zipped = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; zipfile.ZipFile(sys.argv[1], 'w').writestr('index.js', 'exports.handler = async () => 1;')",
+            zip.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(zipped.success());
     let function = ["--function-name", "s7001-app-main"];
+    let code = format!("fileb://{}", zip.display());
+    moto.aws(
+        &[
+            &["lambda", "create-function", "--runtime", "nodejs22.x"][..],
+            &[
+                "--handler",
+                "index.handler",
+                "--role",
+                &exec_role,
+                "--zip-file",
+                &code,
+            ],
+            &function,
+        ]
+        .concat(),
+    );
     moto.aws(&[&["lambda", "publish-version"][..], &function].concat());
     moto.aws(
         &[
