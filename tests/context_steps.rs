@@ -327,38 +327,10 @@ fn moto_with_versions(descriptions: &[&str]) -> common::MotoServer {
     let moto = common::MotoServer::start();
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("code.zip");
-    let made = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.writestr('index.js', 'exports.handler = async () => 1'); z.close()",
-        ])
-        .arg(&zip)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    common::write_zip(&zip, "exports.handler = async () => 1");
     let role = moto.create_role("fn-role");
     let region = ["--region", "us-east-1"];
-    let zip_arg = format!("fileb://{}", zip.display());
-    moto.aws(
-        &[
-            &[
-                "lambda",
-                "create-function",
-                "--function-name",
-                FUNCTION,
-                "--runtime",
-                "nodejs22.x",
-                "--handler",
-                "index.handler",
-                "--role",
-                &role,
-                "--zip-file",
-                &zip_arg,
-            ][..],
-            &region,
-        ]
-        .concat(),
-    );
+    moto.create_zip_function(FUNCTION, "us-east-1", &role, &zip, &[]);
     for (index, description) in descriptions.iter().enumerate() {
         // moto publishes a new version only when code or configuration changed
         let variables = format!("Variables={{N={index}}}");

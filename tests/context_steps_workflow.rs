@@ -97,39 +97,11 @@ fn deployment_context_workflow_after_assume_role() {
     let role = moto.create_role("np-lambda-context");
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("code.zip");
-    let made = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.writestr('index.js', ''); z.close()",
-        ])
-        .arg(&zip)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let zip_arg = format!("fileb://{}", zip.display());
+    common::write_zip(&zip, "");
     let function = "7-automation-development-tools";
     // The provider's region (us-east-2) is where the function lives.
     let region = ["--region", "us-east-2"];
-    moto.aws(
-        &[
-            &[
-                "lambda",
-                "create-function",
-                "--function-name",
-                function,
-                "--runtime",
-                "nodejs22.x",
-                "--handler",
-                "index.handler",
-                "--role",
-                &role,
-                "--zip-file",
-                &zip_arg,
-            ][..],
-            &region,
-        ]
-        .concat(),
-    );
+    moto.create_zip_function(function, "us-east-2", &role, &zip, &[]);
     for (index, description) in ["5", "9"].iter().enumerate() {
         let variables = format!("Variables={{N={index}}}");
         moto.aws(

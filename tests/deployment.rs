@@ -53,16 +53,7 @@ impl World {
         let role = moto.create_role("np-lambda-deployer");
         let dir = tempfile::tempdir().unwrap();
         let zip = dir.path().join("code.zip");
-        let made = std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.writestr('index.js', sys.argv[2]); z.close()",
-            ])
-            .arg(&zip)
-            .arg("exports.handler = async () => 'v0';")
-            .status()
-            .unwrap();
-        assert!(made.success());
+        common::write_zip(&zip, "exports.handler = async () => 'v0';");
         let region = ["--region", REGION];
         moto.aws(
             &[
@@ -80,16 +71,7 @@ impl World {
         );
         for (index, key) in ["v1/app.zip", "v2/app.zip"].iter().enumerate() {
             let body = dir.path().join(format!("app{index}.zip"));
-            let made = std::process::Command::new("python3")
-                .args([
-                    "-c",
-                    "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.writestr('index.js', sys.argv[2]); z.close()",
-                ])
-                .arg(&body)
-                .arg(format!("exports.handler = async () => '{key}';"))
-                .status()
-                .unwrap();
-            assert!(made.success());
+            common::write_zip(&body, &format!("exports.handler = async () => '{key}';"));
             moto.aws(
                 &[
                     &[
@@ -107,27 +89,7 @@ impl World {
                 .concat(),
             );
         }
-        let zip_arg = format!("fileb://{}", zip.display());
-        moto.aws(
-            &[
-                &[
-                    "lambda",
-                    "create-function",
-                    "--function-name",
-                    FUNCTION,
-                    "--runtime",
-                    "nodejs22.x",
-                    "--handler",
-                    "index.handler",
-                    "--role",
-                    &role,
-                    "--zip-file",
-                    &zip_arg,
-                ][..],
-                &region,
-            ]
-            .concat(),
-        );
+        moto.create_zip_function(FUNCTION, REGION, &role, &zip, &[]);
         World { moto, role, dir }
     }
 

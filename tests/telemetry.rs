@@ -114,33 +114,11 @@ impl Setup {
     fn create_function(&self, name: &str, tags: &str) {
         let zip = self.dir.path().join("code.zip");
         if !zip.exists() {
-            let script = format!(
-                "import zipfile; z = zipfile.ZipFile('{}', 'w'); z.writestr('index.js', 'exports.handler = async () => 1'); z.close()",
-                zip.display()
-            );
-            assert!(Command::new("python3")
-                .args(["-c", &script])
-                .status()
-                .unwrap()
-                .success());
+            common::write_zip(&zip, "exports.handler = async () => 1");
         }
-        let code = format!("fileb://{}", zip.display());
-        self.moto.aws(&[
-            "lambda",
-            "create-function",
-            "--function-name",
-            name,
-            "--runtime",
-            "nodejs22.x",
-            "--handler",
-            "index.handler",
-            "--role",
-            &self.role,
-            "--zip-file",
-            &code,
-            "--tags",
-            tags,
-        ]);
+        // The region of `aws_env()`, where the telemetry binaries look.
+        self.moto
+            .create_zip_function(name, "us-east-1", &self.role, &zip, &["--tags", tags]);
     }
 
     /// Publishes a version (after a configuration change: Lambda does not publish an

@@ -156,6 +156,37 @@ impl MotoServer {
         }
     }
 
+    /// Creates a Node.js Zip function `name` in `region`, running as `role`, from the
+    /// zip at `zip` (see [`write_zip`]); `extra` arguments go to `create-function`.
+    pub fn create_zip_function(
+        &self,
+        name: &str,
+        region: &str,
+        role: &str,
+        zip: &Path,
+        extra: &[&str],
+    ) {
+        let code = format!("fileb://{}", zip.display());
+        let mut args = vec![
+            "lambda",
+            "create-function",
+            "--function-name",
+            name,
+            "--runtime",
+            "nodejs22.x",
+            "--handler",
+            "index.handler",
+            "--role",
+            role,
+            "--zip-file",
+            &code,
+            "--region",
+            region,
+        ];
+        args.extend_from_slice(extra);
+        self.aws(&args);
+    }
+
     /// Creates an IAM role that anyone may assume and returns its ARN.
     pub fn create_role(&self, name: &str) -> String {
         let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
@@ -188,6 +219,21 @@ pub fn aws_cli() -> PathBuf {
         return venv;
     }
     which("aws").expect("aws CLI not found: run .ci/run once (it installs awscli into .venv)")
+}
+
+/// Writes a zip holding one `index.js` with `source` (Python's zipfile, so the
+/// project needs no zip crate).
+pub fn write_zip(path: &Path, source: &str) {
+    let made = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.writestr('index.js', sys.argv[2]); z.close()",
+        ])
+        .arg(path)
+        .arg(source)
+        .status()
+        .expect("run python3");
+    assert!(made.success(), "could not write {}", path.display());
 }
 
 fn free_port() -> u16 {
