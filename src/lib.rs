@@ -20,6 +20,7 @@ pub mod routing;
 pub mod scope_actions;
 pub mod scope_config;
 pub mod scope_context;
+pub mod scope_metadata;
 pub mod step;
 pub mod telemetry;
 pub mod tofu;

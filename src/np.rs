@@ -31,6 +31,24 @@ impl NpClient {
     /// Runs `np <args>` and parses stdout as JSON.
     pub fn json(&self, args: &[&str]) -> Result<Value, StepError> {
         let shown = self.shown(args);
+        let stdout = self.stdout(args)?;
+        serde_json::from_slice(&stdout).map_err(|err| {
+            let stdout = String::from_utf8_lossy(&stdout);
+            let preview: String = stdout.chars().take(200).collect();
+            StepError::new(format!("`{shown}` did not answer JSON: {err}"))
+                .cause(format!("it printed: {preview}"))
+                .fix("check that the np CLI is current and that `--format json` is supported")
+        })
+    }
+
+    /// Runs `np <args>` for its effect (e.g. `nrn patch`), whatever it prints.
+    pub fn run(&self, args: &[&str]) -> Result<(), StepError> {
+        self.stdout(args).map(drop)
+    }
+
+    /// Runs `np <args>`: its stdout, or an error naming the command when it fails.
+    fn stdout(&self, args: &[&str]) -> Result<Vec<u8>, StepError> {
+        let shown = self.shown(args);
         let output = duct::cmd(&self.program, args)
             .stdout_capture()
             .stderr_capture()
@@ -58,13 +76,7 @@ impl NpClient {
                 .cause("the agent's nullplatform API key lacks permission, or the NRN / id does not exist")
                 .fix(format!("run `{shown}` by hand with the agent's credentials to see the full answer")));
         }
-        serde_json::from_slice(&output.stdout).map_err(|err| {
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            let preview: String = stdout.chars().take(200).collect();
-            StepError::new(format!("`{shown}` did not answer JSON: {err}"))
-                .cause(format!("it printed: {preview}"))
-                .fix("check that the np CLI is current and that `--format json` is supported")
-        })
+        Ok(output.stdout)
     }
 
     /// `np provider list --nrn N --categories C [--dimensions D] --format json`

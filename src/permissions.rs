@@ -442,6 +442,12 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         calls: &[],
     },
     StepPermissions {
+        binary: "store-scope-metadata",
+        caller: Caller::PermissionsRole,
+        // Only np (nrn patch) is called.
+        calls: &[],
+    },
+    StepPermissions {
         binary: "delete-scope-secrets",
         caller: Caller::PermissionsRole,
         calls: &[

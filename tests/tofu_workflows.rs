@@ -16,6 +16,9 @@ use common::{bin_dir, np_env, repo_root, text, MotoServer};
 use serde_json::{json, Value};
 use terraform::TofuCli;
 
+/// The scope NRN of the fixture context.
+const SCOPE_NRN: &str = "organization=1:account=2:namespace=3:application=4:scope=7";
+
 const MODULES: &[&str] = &[
     "provider/aws",
     "iam",
@@ -156,7 +159,10 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
     let mut env = moto.aws_env();
     env.extend(np_env(
         dir.path(),
-        json!([{"args_prefix": ["scope", "patch"], "stdout": {}}]),
+        json!([
+            {"args_prefix": ["scope", "patch"], "stdout": {}},
+            {"args_prefix": ["nrn", "patch"], "stdout": {}}
+        ]),
     ));
     env.extend(cli.env());
     for (key, value) in [
@@ -191,6 +197,14 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
         .map(|s| s.to_string())
         .collect();
     assert!(common::np_calls(dir.path()).contains(&patch_call));
+    // A public scope has no ALB rule priority to keep on its NRN.
+    assert!(
+        log.contains("no ALB listener rule: nothing to store"),
+        "{log}"
+    );
+    assert!(!common::np_calls(dir.path())
+        .iter()
+        .any(|call| call[0] == "nrn"));
     let key = "lambda/7/terraform.tfstate";
     let created = state(&moto, key);
     let resources = created["resources"].as_array().unwrap();
@@ -287,4 +301,20 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
     );
     let deleted = state(&moto, key);
     assert_eq!(deleted["resources"].as_array().map(Vec::len), Some(0));
+    // delete removes the stored metadata keys from the scope's NRN.
+    let nrn_calls: Vec<Vec<String>> = common::np_calls(dir.path())
+        .into_iter()
+        .filter(|call| call[0] == "nrn")
+        .collect();
+    assert_eq!(
+        nrn_calls,
+        vec![vec![
+            "nrn".to_string(),
+            "patch".into(),
+            "--nrn".into(),
+            SCOPE_NRN.into(),
+            "--body".into(),
+            r#"{"lambda.alb_rule_priority":null}"#.into(),
+        ]]
+    );
 }
