@@ -62,6 +62,45 @@ fn priority_in_vars(file: &Path) -> Option<u64> {
     vars.get("alb_rule_priority")?.as_u64()
 }
 
+/// The priority in an `np nrn read --ids lambda.alb_rule_priority --format json`
+/// answer: under `namespaces.lambda` (the API's shape) or as a flat dotted key; a
+/// number or a numeric string.
+pub fn priority_in_read(answer: &Value) -> Option<u64> {
+    let value = answer
+        .pointer("/namespaces/lambda/alb_rule_priority")
+        .or_else(|| answer.pointer("/lambda/alb_rule_priority"))
+        .or_else(|| answer.get(ALB_RULE_PRIORITY_KEY))?;
+    value
+        .as_u64()
+        .or_else(|| value.as_str()?.trim().parse().ok())
+        .filter(|priority| (1..=50_000).contains(priority))
+}
+
+/// The priority stored on the scope's NRN, if any. A failing read is a warning (the
+/// caller re-derives the priority from the listener).
+pub fn stored_priority(np: &NpClient, nrn: &str) -> Option<u64> {
+    let args = [
+        "nrn",
+        "read",
+        "--nrn",
+        nrn,
+        "--ids",
+        ALB_RULE_PRIORITY_KEY,
+        "--format",
+        "json",
+    ];
+    match np.json(&args) {
+        Ok(answer) => priority_in_read(&answer),
+        Err(err) => {
+            warn(format!(
+                "could not read the stored ALB rule priority (it is re-derived from the listener): {}",
+                err.what
+            ));
+            None
+        }
+    }
+}
+
 /// The `np nrn patch` body: the priority as a number, or every stored key as null.
 pub fn patch_body(action: MetadataAction, priority: Option<u64>) -> Value {
     match action {
@@ -164,6 +203,25 @@ mod tests {
         assert_eq!(rule_priority(&env_of(&[])).unwrap(), None);
         let bad = env_of(&[("ALB_RULE_PRIORITY", "high")]);
         assert_eq!(rule_priority(&bad).unwrap_err().exit_code, 2);
+    }
+
+    #[test]
+    fn stored_priority_is_read_from_either_answer_shape() {
+        let nested = json!({"nrn": "x", "namespaces": {"lambda": {"alb_rule_priority": 17}}});
+        assert_eq!(priority_in_read(&nested), Some(17));
+        assert_eq!(
+            priority_in_read(&json!({"lambda.alb_rule_priority": "42"})),
+            Some(42)
+        );
+        assert_eq!(
+            priority_in_read(&json!({"lambda.alb_rule_priority": null})),
+            None
+        );
+        assert_eq!(
+            priority_in_read(&json!({"lambda.alb_rule_priority": 0})),
+            None
+        );
+        assert_eq!(priority_in_read(&json!({})), None);
     }
 
     #[test]

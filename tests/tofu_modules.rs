@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use common::{bash, bin_dir, repo_root, text};
 use hcl::{Block, Body};
-use serde_json::Value;
+use serde_json::{json, Value};
 use terraform::TofuCli;
 
 fn tf_files_under(dir: &Path) -> Vec<PathBuf> {
@@ -526,4 +526,49 @@ fn private_scope_priority_is_its_own_rule_or_the_lowest_free_on_the_listener() {
     rule("7", &group("np-9001"), "prod-shop-api.example.com");
     let again = compose(&pairs).unwrap();
     assert_eq!(again.vars["alb_rule_priority"], 7);
+
+    // A priority stored on the scope's NRN (store-scope-metadata) wins, without
+    // reading the listener; an np failure only warns and falls back to the listener.
+    let nrn = "organization=1:account=2:namespace=3:application=4:scope=9001";
+    let read = [
+        "nrn",
+        "read",
+        "--nrn",
+        nrn,
+        "--ids",
+        "lambda.alb_rule_priority",
+        "--format",
+        "json",
+    ];
+    let np_dir = tempfile::tempdir().unwrap();
+    let stored = json!([{"args": read,
+        "stdout": {"nrn": nrn, "namespaces": {"lambda": {"alb_rule_priority": 12}}}}]);
+    let mut with_np = env.clone();
+    with_np.extend(common::np_env(np_dir.path(), stored));
+    with_np.push(("SCOPE_NRN".into(), nrn.into()));
+    let pairs: Vec<(&str, &str)> = with_np
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let describes = moto.calls("DescribeRules").len();
+    let reused = compose(&pairs).unwrap();
+    assert_eq!(reused.vars["alb_rule_priority"], 12);
+    assert_eq!(
+        moto.calls("DescribeRules").len(),
+        describes,
+        "listener not read"
+    );
+    let expected: Vec<String> = read.iter().map(|s| s.to_string()).collect();
+    assert_eq!(common::np_calls(np_dir.path()), vec![expected]);
+
+    let failing = json!([{"args": read, "exit": 1, "stderr": "unauthorized"}]);
+    let mut with_np = env.clone();
+    with_np.extend(common::np_env(np_dir.path(), failing));
+    with_np.push(("SCOPE_NRN".into(), nrn.into()));
+    let pairs: Vec<(&str, &str)> = with_np
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let fallback = compose(&pairs).unwrap();
+    assert_eq!(fallback.vars["alb_rule_priority"], 7);
 }

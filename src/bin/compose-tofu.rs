@@ -15,8 +15,9 @@ use lambda_scope::tofu::{compose::compose_step, process_env};
 /// AWS_SUBNET_IDS, SECURITY_GROUP_IDS, HOSTED_PUBLIC_ZONE_ID, HOSTED_PRIVATE_ZONE_ID,
 /// ALB_PRIVATE_LISTENER_ARN (fetch-scope-config); LAMBDA_FILENAME or
 /// PLACEHOLDER_IMAGE_URI (resolve-placeholder-image); SCOPE_DOMAIN (generate-domain);
-/// ALB_RULE_PRIORITY (private scopes; else the scope's existing rule's priority or the
-/// lowest free one on the listener, read with DescribeRules); LOG_RETENTION_DAYS, LAMBDA_MEMORY_SIZE,
+/// ALB_RULE_PRIORITY (private scopes; else the one stored on SCOPE_NRN as
+/// lambda.alb_rule_priority, read with np nrn read — NP_CLI; else the scope's existing
+/// rule's priority or the lowest free one on the listener, read with DescribeRules); LOG_RETENTION_DAYS, LAMBDA_MEMORY_SIZE,
 /// LAMBDA_TIMEOUT, API_CERTIFICATE_ARN, LAMBDA_EXECUTION_ROLE_PREFIX (below
 /// scope-configurations lambda.execution_role_prefix in CONTEXT; default np-lambda-),
 /// LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED (comma list: warn when outside), TOFU_ACTION

@@ -412,7 +412,19 @@ pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
         vars.contains_key("alb_rule_priority"),
     ) {
         let scope_id = vars["scope_id"].as_str().unwrap_or_default().to_string();
-        let priority = allocate_priority_on(listener, &scope_id).await?;
+        // The priority store-scope-metadata kept on the scope's NRN wins over re-deriving.
+        let stored = env("SCOPE_NRN").and_then(|nrn| {
+            crate::scope_metadata::stored_priority(&crate::np::NpClient::from_env(), &nrn)
+        });
+        let priority = match stored {
+            Some(priority) => {
+                progress(format!(
+                    "♻️ ALB rule priority {priority}: stored on the scope's NRN"
+                ));
+                u32::try_from(priority).unwrap_or(1)
+            }
+            None => allocate_priority_on(listener, &scope_id).await?,
+        };
         vars.insert("alb_rule_priority".into(), json!(priority));
     }
     let modules_root = match (env("TOFU_MODULES_DIR"), env("SERVICE_PATH")) {
