@@ -261,7 +261,12 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         binary: "compose-tofu",
         caller: Caller::PermissionsRole,
         // Private scopes without ALB_RULE_PRIORITY: the listener's rules, to allocate one.
-        calls: &[("elasticloadbalancing:DescribeRules", Unscoped)],
+        // Applies: whether the function and its main alias already exist (import blocks).
+        calls: &[
+            ("elasticloadbalancing:DescribeRules", Unscoped),
+            ("lambda:GetFunction", Function),
+            ("lambda:GetAlias", Function),
+        ],
     },
     StepPermissions {
         binary: "tofu-step",

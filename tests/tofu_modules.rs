@@ -203,6 +203,8 @@ struct Composition {
     modules: String,
     root: RootModule,
     vars: serde_json::Map<String, Value>,
+    /// The import blocks compose-tofu wrote (imports.tf), if any.
+    imports: Option<String>,
 }
 
 fn compose(extra: &[(&str, &str)]) -> Result<Composition, String> {
@@ -254,6 +256,7 @@ fn compose(extra: &[(&str, &str)]) -> Result<Composition, String> {
         modules: field("MODULES"),
         root: load_root(&work_dir),
         vars: vars.as_object().unwrap().clone(),
+        imports: std::fs::read_to_string(work_dir.join("imports.tf")).ok(),
     })
 }
 
@@ -571,4 +574,108 @@ fn private_scope_priority_is_its_own_rule_or_the_lowest_free_on_the_listener() {
         .collect();
     let fallback = compose(&pairs).unwrap();
     assert_eq!(fallback.vars["alb_rule_priority"], 7);
+}
+
+/// `(to, id)` of every import block in `text`.
+fn import_targets(text: &str) -> Vec<(String, String)> {
+    let body: Body = hcl::from_str(text).unwrap();
+    body.blocks()
+        .filter(|block| block.identifier() == "import")
+        .map(|block| {
+            let attr = |name: &str| {
+                let found = block.body().attributes().find(|a| a.key() == name).unwrap();
+                found.expr().to_string().trim_matches('"').to_string()
+            };
+            (attr("to"), attr("id"))
+        })
+        .collect()
+}
+
+#[test]
+fn an_existing_function_and_alias_get_import_blocks_on_apply_only() {
+    let moto = common::MotoServer::start();
+    let role = moto.create_role("s9001-exec");
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("code.zip");
+    let zipped = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; zipfile.ZipFile(sys.argv[1], 'w').writestr('index.js', 'exports.handler = async () => 1;')",
+            zip.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(zipped.success());
+    let mut env = moto.aws_env();
+    env.push(("VISIBILITY".into(), "public".into()));
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+
+    // Nothing in AWS: nothing to import.
+    assert_eq!(compose(&pairs).unwrap().imports, None);
+
+    let code = format!("fileb://{}", zip.display());
+    moto.aws(&[
+        "lambda",
+        "create-function",
+        "--function-name",
+        "s9001-shop-api",
+        "--runtime",
+        "nodejs20.x",
+        "--handler",
+        "index.handler",
+        "--role",
+        &role,
+        "--zip-file",
+        &code,
+    ]);
+    let only_function = compose(&pairs).unwrap();
+    let text = only_function.imports.expect("imports.tf written");
+    assert_eq!(
+        import_targets(&text),
+        vec![(
+            "aws_lambda_function.this".to_string(),
+            "s9001-shop-api".to_string()
+        )]
+    );
+
+    moto.aws(&[
+        "lambda",
+        "publish-version",
+        "--function-name",
+        "s9001-shop-api",
+    ]);
+    moto.aws(&[
+        "lambda",
+        "create-alias",
+        "--function-name",
+        "s9001-shop-api",
+        "--name",
+        "main",
+        "--function-version",
+        "1",
+    ]);
+    let both = compose(&pairs).unwrap();
+    let targets = import_targets(both.imports.as_deref().unwrap());
+    assert_eq!(
+        targets,
+        vec![
+            (
+                "aws_lambda_function.this".to_string(),
+                "s9001-shop-api".to_string()
+            ),
+            (
+                "aws_lambda_alias.main".to_string(),
+                "s9001-shop-api/main".to_string()
+            ),
+        ]
+    );
+    // The targets are resources the composed root module declares.
+    for (to, _) in &targets {
+        assert!(both.root.resources.contains(to), "{to} is not declared");
+    }
+
+    // destroy never imports.
+    let mut destroy = pairs.clone();
+    destroy.push(("TOFU_ACTION", "destroy"));
+    assert_eq!(compose(&destroy).unwrap().imports, None);
 }

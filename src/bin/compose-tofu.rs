@@ -23,6 +23,10 @@ use lambda_scope::tofu::{compose::compose_step, process_env};
 /// LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED (comma list: warn when outside), TOFU_ACTION
 /// (destroy needs no placeholder).
 ///
+/// On apply, when the function (and its main alias, LAMBDA_MAIN_ALIAS_NAME, default
+/// main) already exists in AWS (GetFunction / GetAlias), writes imports.tf with import
+/// blocks so tofu adopts them when the state lacks them (no-ops once they are in state).
+///
 /// Outputs: TOFU_WORKING_DIR, TOFU_MODULES (comma-separated module paths).
 #[derive(Parser)]
 #[command(name = "compose-tofu", version)]

@@ -439,6 +439,20 @@ pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
     };
     let work_dir = PathBuf::from(required(env, "OUTPUT_DIR", "build-scope-context")?).join("tofu");
     let written = compose(&modules_root, &modules, &vars, &work_dir)?;
+    let destroying = env("TOFU_ACTION").as_deref() == Some("destroy");
+    if let (false, true, Some(function)) = (
+        destroying,
+        modules.contains(&"compute/lambda"),
+        vars.get("function_name").and_then(Value::as_str),
+    ) {
+        let alias = vars
+            .get("main_alias_name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| env("LAMBDA_MAIN_ALIAS_NAME"))
+            .unwrap_or_else(|| "main".to_string());
+        super::imports::write_imports(&work_dir, function, &alias).await?;
+    }
     progress(format!(
         "🧩 composed {} ({} files) in {}",
         modules.join(", "),

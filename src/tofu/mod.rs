@@ -5,6 +5,7 @@
 
 pub mod catch_up;
 pub mod compose;
+pub mod imports;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
