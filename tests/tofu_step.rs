@@ -328,12 +328,7 @@ fn apply_moves_a_lagging_main_alias_to_the_newest_version_but_not_a_weighted_one
     moto.aws(&[&["lambda", "publish-version"][..], &function].concat());
     moto.aws(
         &[
-            &[
-                "lambda",
-                "update-function-configuration",
-                "--description",
-                "v2",
-            ][..],
+            &["lambda", "update-function-configuration", "--timeout", "10"][..],
             &function,
         ]
         .concat(),
@@ -428,6 +423,30 @@ fn apply_moves_a_lagging_main_alias_to_the_newest_version_but_not_a_weighted_one
     assert!(output.status.success(), "{log}");
     assert!(
         log.contains("blue/green scope: the main alias is left to deployments"),
+        "{log}"
+    );
+    assert_eq!(main_alias(moto).0, "1");
+
+    // A deployment published version 3 (its id as description) and has not switched
+    // the alias yet (a blue/green at 0 %): a scope update leaves that to the deployment.
+    moto.aws(
+        &[
+            &["lambda", "update-function-configuration", "--timeout", "20"][..],
+            &function,
+        ]
+        .concat(),
+    );
+    moto.aws(
+        &[
+            &["lambda", "publish-version", "--description", "d-9"][..],
+            &function,
+        ]
+        .concat(),
+    );
+    let (code, log, _) = run(&setup, "apply");
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        log.contains("the newest version 3 belongs to deployment d-9"),
         "{log}"
     );
     assert_eq!(main_alias(moto).0, "1");

@@ -18,7 +18,8 @@ use lambda_scope::tofu::{process_env, tofu_step};
 /// After apply, unless IS_BLUE_GREEN=true, the main alias (LAMBDA_MAIN_ALIAS_NAME,
 /// default main) of the function (LAMBDA_FUNCTION_NAME, else the ARN output) catches up
 /// with the newest published version when it points at an older one — never $LATEST;
-/// an alias that splits traffic (a blue/green in progress) is left as it is.
+/// an alias that splits traffic (a blue/green in progress), or whose newest version
+/// is a deployment's it has not switched to yet, is left as it is.
 ///
 /// Outputs after apply (empty when the modules do not define it): LAMBDA_FUNCTION_ARN,
 /// LAMBDA_CURRENT_VERSION (the alias's version after the catch-up), ALB_RULE_ARN.

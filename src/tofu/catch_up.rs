@@ -22,6 +22,9 @@ pub enum CatchUp {
     UpToDate { version: String },
     /// The alias routes traffic to two versions: a blue/green is in progress.
     TrafficSplit { primary: String, weighted: String },
+    /// The newest version belongs to a deployment the alias has not switched to yet
+    /// (a blue/green at 0 %): switching is that deployment's decision.
+    PendingDeployment { version: String, deployment: String },
     /// The alias was moved from `from` to `to`.
     Moved { from: String, to: String },
 }
@@ -33,6 +36,7 @@ impl CatchUp {
             CatchUp::UpToDate { version } => Some(version),
             CatchUp::Moved { to, .. } => Some(to),
             CatchUp::TrafficSplit { primary, .. } => Some(primary),
+            CatchUp::PendingDeployment { .. } => None,
             _ => None,
         }
     }
@@ -50,6 +54,9 @@ impl CatchUp {
             }
             CatchUp::TrafficSplit { primary, weighted } => format!(
                 "⚠️ alias {alias} routes traffic to versions {primary} and {weighted} (a blue/green is in progress): left as it is"
+            ),
+            CatchUp::PendingDeployment { version, deployment } => format!(
+                "⚠️ the newest version {version} belongs to deployment {deployment}, which has not switched {alias} to it yet: left as it is"
             ),
             CatchUp::Moved { from, to } => {
                 format!("🔀 alias {alias} moved from version {from} to the newest version {to}")
@@ -137,6 +144,12 @@ pub async fn catch_up_main_alias(
     {
         return Ok(CatchUp::UpToDate { version: primary });
     }
+    if let Some(deployment) = pending_deployment(&versions, &primary, newest) {
+        return Ok(CatchUp::PendingDeployment {
+            version: newest.to_string(),
+            deployment,
+        });
+    }
     client
         .update_alias()
         .function_name(function)
@@ -149,6 +162,27 @@ pub async fn catch_up_main_alias(
         from: primary,
         to: newest.to_string(),
     })
+}
+
+/// The deployment that published `newest` when it is not the one the alias serves:
+/// deployments describe their versions with their id; versions tofu publishes (a
+/// configuration change) have no description.
+pub fn pending_deployment(
+    versions: &[FunctionConfiguration],
+    primary: &str,
+    newest: u64,
+) -> Option<String> {
+    let description = |version: &str| {
+        versions
+            .iter()
+            .find(|v| v.version() == Some(version))
+            .and_then(|v| v.description())
+            .filter(|d| !d.trim().is_empty())
+            .map(str::to_string)
+    };
+    let newest_deployment = description(&newest.to_string())?;
+    (description(primary).as_deref() != Some(newest_deployment.as_str()))
+        .then_some(newest_deployment)
 }
 
 /// The function name in an unqualified or qualified Lambda function ARN.
@@ -171,6 +205,20 @@ mod tests {
         assert_eq!(newest_published(&versions), Some(10));
         let only_latest = vec![FunctionConfiguration::builder().version("$LATEST").build()];
         assert_eq!(newest_published(&only_latest), None);
+    }
+
+    #[test]
+    fn a_newer_deployment_version_is_pending_a_tofu_one_is_not() {
+        let version = |n: &str, d: &str| {
+            FunctionConfiguration::builder()
+                .version(n)
+                .description(d)
+                .build()
+        };
+        let versions = vec![version("1", "d-1"), version("2", ""), version("3", "d-2")];
+        assert_eq!(pending_deployment(&versions, "1", 3), Some("d-2".into()));
+        assert_eq!(pending_deployment(&versions, "1", 2), None);
+        assert_eq!(pending_deployment(&versions, "3", 3), None);
     }
 
     #[test]
