@@ -46,13 +46,6 @@ impl Run {
 /// Sources `steps/<step> <args>` in a clean bash; on success returns the shell's
 /// environment afterwards.
 fn run(step: &str, dir: &Path, context: &Value, env: &[(String, String)], args: &str) -> Run {
-    let env_file = dir.join("env.out");
-    let _ = std::fs::remove_file(&env_file);
-    let script = format!(
-        "source '{}/steps/{step}' {args} || exit $?; env -0 > '{}'",
-        common::repo_root().display(),
-        env_file.display()
-    );
     let mut full = vec![
         (
             "SCOPE_BIN_DIR".to_string(),
@@ -68,21 +61,11 @@ fn run(step: &str, dir: &Path, context: &Value, env: &[(String, String)], args: 
         full.retain(|(k, _)| k != key);
         full.push((key.clone(), value.clone()));
     }
-    let output = common::bash(&script, &full, dir);
-    let outputs = std::fs::read(&env_file)
-        .map(|bytes| {
-            String::from_utf8(bytes)
-                .unwrap()
-                .split('\0')
-                .filter_map(|entry| entry.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let step = common::source_step(step, args, &full, dir);
     Run {
-        code: output.status.code().unwrap_or(-1),
-        log: common::text(&output.stdout) + &common::text(&output.stderr),
-        outputs,
+        code: step.code,
+        log: step.log,
+        outputs: step.outputs,
     }
 }
 

@@ -24,13 +24,6 @@ struct Run {
 /// Sources `steps/fetch-scope-config <args>` in a clean bash and returns the
 /// environment the shell has afterwards (only on success).
 fn run(dir: &Path, context: &Value, env: &[(String, String)], args: &str) -> Run {
-    let env_file = dir.join("env.out");
-    let _ = std::fs::remove_file(&env_file);
-    let script = format!(
-        "source '{}/steps/fetch-scope-config' {args} || exit $?; env -0 > '{}'",
-        common::repo_root().display(),
-        env_file.display()
-    );
     let mut full = vec![
         (
             "SCOPE_BIN_DIR".to_string(),
@@ -39,21 +32,11 @@ fn run(dir: &Path, context: &Value, env: &[(String, String)], args: &str) -> Run
         ("CONTEXT".to_string(), context.to_string()),
     ];
     full.extend(env.iter().cloned());
-    let output = common::bash(&script, &full, dir);
-    let outputs = std::fs::read(&env_file)
-        .map(|bytes| {
-            String::from_utf8(bytes)
-                .unwrap()
-                .split('\0')
-                .filter_map(|entry| entry.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let step = common::source_step("fetch-scope-config", args, &full, dir);
     Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: common::text(&output.stdout) + &common::text(&output.stderr),
-        outputs,
+        code: step.code,
+        stdout: step.log,
+        outputs: step.outputs,
     }
 }
 

@@ -258,6 +258,42 @@ pub fn bash(script: &str, env: &[(String, String)], cwd: &Path) -> Output {
         .expect("run bash")
 }
 
+/// How a sourced step ended: its exit code, everything it printed, and (on success)
+/// the shell's environment afterwards.
+pub struct SourcedStep {
+    pub code: i32,
+    pub log: String,
+    pub outputs: std::collections::HashMap<String, String>,
+}
+
+/// Sources `steps/<step> <args>` in a clean bash with exactly `env`, as the engine
+/// does, and reads back the environment the shell has afterwards.
+pub fn source_step(step: &str, args: &str, env: &[(String, String)], dir: &Path) -> SourcedStep {
+    let env_file = dir.join("env.out");
+    let _ = std::fs::remove_file(&env_file);
+    let script = format!(
+        "source '{}/steps/{step}' {args} || exit $?; env -0 > '{}'",
+        repo_root().display(),
+        env_file.display()
+    );
+    let output = bash(&script, env, dir);
+    let outputs = std::fs::read(&env_file)
+        .map(|bytes| {
+            String::from_utf8(bytes)
+                .unwrap()
+                .split('\0')
+                .filter_map(|entry| entry.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    SourcedStep {
+        code: output.status.code().unwrap_or(-1),
+        log: text(&output.stdout) + &text(&output.stderr),
+        outputs,
+    }
+}
+
 /// Writes `rules` as the np stand-in's fixture file in `dir` and returns the env
 /// that points NP_CLI at the stand-in (with a call log in `dir/np-calls.jsonl`).
 pub fn np_env(dir: &Path, rules: serde_json::Value) -> Vec<(String, String)> {
