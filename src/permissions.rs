@@ -261,11 +261,18 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         binary: "compose-tofu",
         caller: Caller::PermissionsRole,
         // Private scopes without ALB_RULE_PRIORITY: the listener's rules, to allocate one.
-        // Applies: whether the function and its main alias already exist (import blocks).
+        // Applies: which of the scope's resources already exist (import blocks).
         calls: &[
             ("elasticloadbalancing:DescribeRules", Unscoped),
+            ("elasticloadbalancing:DescribeTargetGroups", Unscoped),
             ("lambda:GetFunction", Function),
             ("lambda:GetAlias", Function),
+            ("lambda:GetPolicy", Function),
+            ("iam:GetRole", ExecutionRole),
+            ("logs:DescribeLogGroups", AnyLogGroup),
+            ("apigateway:GET", HttpApi),
+            ("apigateway:GET", ApiDomainName),
+            ("route53:ListResourceRecordSets", HostedZone),
         ],
     },
     StepPermissions {

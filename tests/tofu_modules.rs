@@ -556,10 +556,11 @@ fn private_scope_priority_is_its_own_rule_or_the_lowest_free_on_the_listener() {
     let describes = moto.calls("DescribeRules").len();
     let reused = compose(&pairs).unwrap();
     assert_eq!(reused.vars["alb_rule_priority"], 12);
+    // One read, by the adoption lookup (the scope's target group exists), none to allocate.
     assert_eq!(
         moto.calls("DescribeRules").len(),
-        describes,
-        "listener not read"
+        describes + 1,
+        "listener read once"
     );
     let expected: Vec<String> = read.iter().map(|s| s.to_string()).collect();
     assert_eq!(common::np_calls(np_dir.path()), vec![expected]);
@@ -576,7 +577,8 @@ fn private_scope_priority_is_its_own_rule_or_the_lowest_free_on_the_listener() {
     assert_eq!(fallback.vars["alb_rule_priority"], 7);
 }
 
-/// `(to, id)` of every import block in `text`.
+/// `(to, id)` of every import block in `text`; a counted block (`for_each` on its
+/// resource's own condition) gives its `to` with `[0]` and the id from its `for_each`.
 fn import_targets(text: &str) -> Vec<(String, String)> {
     let body: Body = hcl::from_str(text).unwrap();
     body.blocks()
@@ -586,96 +588,198 @@ fn import_targets(text: &str) -> Vec<(String, String)> {
                 let found = block.body().attributes().find(|a| a.key() == name).unwrap();
                 found.expr().to_string().trim_matches('"').to_string()
             };
-            (attr("to"), attr("id"))
+            match block.body().attributes().find(|a| a.key() == "for_each") {
+                None => (attr("to"), attr("id")),
+                Some(for_each) => {
+                    let text = for_each.expr().to_string();
+                    let id = text.split('"').nth(1).unwrap().to_string();
+                    assert_eq!(attr("id"), "each.key", "{text}");
+                    (attr("to").replace("[each.value]", "[0]"), id)
+                }
+            }
         })
         .collect()
 }
 
+fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// Every import target is a resource the composed root module declares, and a counted
+/// one is guarded by the local its resource's `count` uses.
+fn check_imports(composition: &Composition) -> Vec<(String, String)> {
+    let text = composition.imports.as_deref().expect("imports.tf written");
+    let targets = import_targets(text);
+    for (to, _) in &targets {
+        let resource = to.trim_end_matches("[0]");
+        assert!(
+            composition.root.resources.contains(resource),
+            "{resource} is not declared ({})",
+            composition.modules
+        );
+        if to.ends_with("[0]") {
+            let guard = text
+                .split("import {")
+                .find(|block| block.contains(&format!("to       = {resource}[each.value]")))
+                .and_then(|block| block.split("for_each = ").nth(1))
+                .and_then(|rest| rest.split(' ').next())
+                .unwrap()
+                .to_string();
+            let (kind, name) = resource.split_once('.').unwrap();
+            let declaration = format!("resource \"{kind}\" \"{name}\" {{");
+            let at = composition.root.text.find(&declaration).unwrap();
+            let count = composition.root.text[at..]
+                .lines()
+                .find(|line| line.trim_start().starts_with("count"))
+                .unwrap();
+            assert!(
+                count.ends_with(&format!("= {guard} ? 1 : 0")),
+                "{resource}: its count ({count}) does not use {guard}"
+            );
+        }
+    }
+    check(composition, &[]);
+    targets
+}
+
 #[test]
-fn an_existing_function_and_alias_get_import_blocks_on_apply_only() {
+fn nothing_in_aws_and_destroy_write_no_import_blocks() {
     let moto = common::MotoServer::start();
-    let role = moto.create_role("s9001-exec");
-    let dir = tempfile::tempdir().unwrap();
-    let zip = dir.path().join("code.zip");
-    let zipped = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sys, zipfile; zipfile.ZipFile(sys.argv[1], 'w').writestr('index.js', 'exports.handler = async () => 1;')",
-            zip.to_str().unwrap(),
-        ])
-        .status()
-        .unwrap();
-    assert!(zipped.success());
     let mut env = moto.aws_env();
     env.push(("VISIBILITY".into(), "public".into()));
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-
-    // Nothing in AWS: nothing to import.
     assert_eq!(compose(&pairs).unwrap().imports, None);
+    // The lookups were made (and found nothing).
+    assert_eq!(moto.calls("GetRole").len(), 1);
+    assert_eq!(moto.calls("DescribeLogGroups").len(), 1);
+    assert!(moto.requests().iter().any(
+        |request| request.method == "GET" && request.url.contains("/functions/s9001-shop-api")
+    ));
 
-    let code = format!("fileb://{}", zip.display());
-    moto.aws(&[
-        "lambda",
-        "create-function",
-        "--function-name",
-        "s9001-shop-api",
-        "--runtime",
-        "nodejs20.x",
-        "--handler",
-        "index.handler",
-        "--role",
-        &role,
-        "--zip-file",
-        &code,
-    ]);
-    let only_function = compose(&pairs).unwrap();
-    let text = only_function.imports.expect("imports.tf written");
-    assert_eq!(
-        import_targets(&text),
-        vec![(
-            "aws_lambda_function.this".to_string(),
-            "s9001-shop-api".to_string()
-        )]
-    );
-
-    moto.aws(&[
-        "lambda",
-        "publish-version",
-        "--function-name",
-        "s9001-shop-api",
-    ]);
-    moto.aws(&[
-        "lambda",
-        "create-alias",
-        "--function-name",
-        "s9001-shop-api",
-        "--name",
-        "main",
-        "--function-version",
-        "1",
-    ]);
-    let both = compose(&pairs).unwrap();
-    let targets = import_targets(both.imports.as_deref().unwrap());
-    assert_eq!(
-        targets,
-        vec![
-            (
-                "aws_lambda_function.this".to_string(),
-                "s9001-shop-api".to_string()
-            ),
-            (
-                "aws_lambda_alias.main".to_string(),
-                "s9001-shop-api/main".to_string()
-            ),
-        ]
-    );
-    // The targets are resources the composed root module declares.
-    for (to, _) in &targets {
-        assert!(both.root.resources.contains(to), "{to} is not declared");
-    }
-
-    // destroy never imports.
+    moto.boto3("adoptable_scope.py", &["public"]);
     let mut destroy = pairs.clone();
     destroy.push(("TOFU_ACTION", "destroy"));
+    let calls = moto.requests().len();
     assert_eq!(compose(&destroy).unwrap().imports, None);
+    assert_eq!(moto.requests().len(), calls, "destroy looks nothing up");
+}
+
+#[test]
+fn a_public_scope_left_in_aws_is_adopted_whole() {
+    let moto = common::MotoServer::start();
+    let ids = moto.boto3("adoptable_scope.py", &["public"]);
+    let id = |key: &str| ids[key].as_str().unwrap().to_string();
+    let mut env = moto.aws_env();
+    env.extend(owned(&[
+        ("VISIBILITY", "public"),
+        ("HOSTED_PUBLIC_ZONE_ID", &id("zone")),
+        (
+            "API_CERTIFICATE_ARN",
+            "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+        ),
+    ]));
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let composition = compose(&pairs).unwrap();
+    let api = id("api");
+    let domain = "prod-shop-api.example.com";
+    let expected = [
+        (
+            "aws_iam_role.execution",
+            "np-lambda-s9001-shop-api-role".to_string(),
+        ),
+        ("aws_lambda_function.this", "s9001-shop-api".to_string()),
+        ("aws_lambda_alias.main", "s9001-shop-api/main".to_string()),
+        (
+            "aws_lambda_permission.api_gateway",
+            "s9001-shop-api:main/AllowApiGatewayInvoke".to_string(),
+        ),
+        (
+            "aws_cloudwatch_log_group.function",
+            "/aws/lambda/s9001-shop-api".to_string(),
+        ),
+        ("aws_apigatewayv2_api.http", api.clone()),
+        ("aws_apigatewayv2_stage.default", format!("{api}/$default")),
+        (
+            "aws_apigatewayv2_route.default",
+            format!("{api}/{}", id("route")),
+        ),
+        (
+            "aws_apigatewayv2_integration.lambda",
+            format!("{api}/{}", id("integration")),
+        ),
+        ("aws_apigatewayv2_domain_name.scope[0]", domain.to_string()),
+        (
+            "aws_apigatewayv2_api_mapping.scope[0]",
+            format!("{}/{domain}", id("mapping")),
+        ),
+        (
+            "aws_route53_record.scope[0]",
+            format!("{}_{domain}_A", id("zone")),
+        ),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .into_iter()
+        .map(|(to, id)| (to.to_string(), id))
+        .collect();
+    assert_eq!(check_imports(&composition), expected);
+
+    // Without a certificate there is no custom domain: neither it nor the record (whose
+    // count needs the API's domain) is looked up or imported into an undeclared address.
+    let without_certificate: Vec<(&str, &str)> = pairs
+        .iter()
+        .copied()
+        .filter(|(key, _)| *key != "API_CERTIFICATE_ARN")
+        .collect();
+    let plain = check_imports(&compose(&without_certificate).unwrap());
+    assert!(
+        !plain
+            .iter()
+            .any(|(to, _)| to.contains("domain_name") || to.contains("api_mapping")),
+        "{plain:?}"
+    );
+    let record = plain
+        .iter()
+        .find(|(to, _)| to.starts_with("aws_route53_record"))
+        .expect("the record exists in AWS, so its guarded import block is written");
+    assert_eq!(record.0, "aws_route53_record.scope[0]");
+}
+
+#[test]
+fn a_private_scope_left_in_aws_adopts_its_own_target_group_and_rule_only() {
+    let moto = common::MotoServer::start();
+    let ids = moto.boto3("adoptable_scope.py", &["private"]);
+    let id = |key: &str| ids[key].as_str().unwrap().to_string();
+    let mut env = moto.aws_env();
+    env.extend(owned(&[
+        ("VISIBILITY", "private"),
+        ("HOSTED_PRIVATE_ZONE_ID", &id("zone")),
+        ("ALB_PRIVATE_LISTENER_ARN", &id("listener")),
+    ]));
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let composition = compose(&pairs).unwrap();
+    // The scope's own rule keeps its priority (5), not the lowest free one.
+    assert_eq!(composition.vars["alb_rule_priority"], 5);
+    let targets = check_imports(&composition);
+    let find = |to: &str| {
+        targets
+            .iter()
+            .find(|(target, _)| target == to)
+            .map(|(_, id)| id.clone())
+            .unwrap_or_else(|| panic!("no import of {to}: {targets:?}"))
+    };
+    assert_eq!(find("aws_lb_target_group.function"), id("target_group"));
+    assert_eq!(find("aws_lb_listener_rule.scope"), id("rule"));
+    assert_eq!(
+        find("aws_lambda_permission.alb"),
+        "s9001-shop-api:main/AllowAlbInvoke"
+    );
+    assert_eq!(
+        find("aws_route53_record.scope[0]"),
+        format!("{}_prod-shop-api.example.com_A", id("zone"))
+    );
+    assert!(!targets.iter().any(|(to, _)| to.contains("apigatewayv2")));
+    assert_eq!(targets.len(), 8, "{targets:?}");
 }

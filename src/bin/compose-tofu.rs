@@ -23,9 +23,12 @@ use lambda_scope::tofu::{compose::compose_step, process_env};
 /// LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED (comma list: warn when outside), TOFU_ACTION
 /// (destroy needs no placeholder).
 ///
-/// On apply, when the function (and its main alias, LAMBDA_MAIN_ALIAS_NAME, default
-/// main) already exists in AWS (GetFunction / GetAlias), writes imports.tf with import
-/// blocks so tofu adopts them when the state lacks them (no-ops once they are in state).
+/// On apply, looks up every resource the composition declares (execution role,
+/// function, main alias — LAMBDA_MAIN_ALIAS_NAME, default main —, its invoke permission,
+/// log group; the HTTP API with its stage, route, integration, custom domain and
+/// mapping, or the target group and listener rule; the DNS record) and writes imports.tf
+/// with an import block for each one that exists, so tofu adopts what its state lacks
+/// (no-ops once in state). A failed lookup is a warning; destroy looks nothing up.
 ///
 /// Outputs: TOFU_WORKING_DIR, TOFU_MODULES (comma-separated module paths).
 #[derive(Parser)]

@@ -12,6 +12,7 @@ use crate::context::Context;
 use crate::report::StepError;
 use crate::step::{progress, warn, Outputs};
 
+use super::imports::Targets;
 use super::{Env, VARS_FILE};
 
 /// Modules every scope gets.
@@ -135,6 +136,7 @@ pub fn target_group_name(scope_id: &str) -> String {
 /// One listener rule as allocation sees it: its priority (`None` for the default
 /// rule) and the target groups it forwards to.
 pub struct ListenerRule {
+    pub arn: Option<String>,
     pub priority: Option<u32>,
     pub target_group_arns: Vec<String>,
 }
@@ -156,10 +158,11 @@ pub fn allocate_priority(rules: &[ListenerRule], scope_id: &str) -> u32 {
         .unwrap_or(1)
 }
 
-/// Reads the listener's rules (`elasticloadbalancing:DescribeRules`) and allocates.
-async fn allocate_priority_on(listener: &str, scope_id: &str) -> Result<u32, StepError> {
-    let config = crate::aws::sdk_config(crate::aws::max_attempts_from_env()).await;
-    let client = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+/// Every rule of a listener (`elasticloadbalancing:DescribeRules`, all pages).
+pub async fn listener_rules(
+    client: &aws_sdk_elasticloadbalancingv2::Client,
+    listener: &str,
+) -> Result<Vec<ListenerRule>, crate::aws::CallFailure> {
     let mut rules = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -169,15 +172,7 @@ async fn allocate_priority_on(listener: &str, scope_id: &str) -> Result<u32, Ste
             .set_marker(marker.clone())
             .send()
             .await
-            .map_err(|err| {
-                let failure = crate::aws::CallFailure::from_sdk(&err);
-                StepError::new(format!(
-                    "could not read the rules of the private listener: {}",
-                    failure.summary()
-                ))
-                .cause("the listener ARN is wrong, or the assumed role lacks elasticloadbalancing:DescribeRules")
-                .fix("check ALB_PRIVATE_LISTENER_ARN (the vpc provider's load_balancer.private.listener_arn), or set ALB_RULE_PRIORITY")
-            })?;
+            .map_err(|err| crate::aws::CallFailure::from_sdk(&err))?;
         for rule in page.rules() {
             let mut arns = Vec::new();
             for action in rule.actions() {
@@ -193,15 +188,30 @@ async fn allocate_priority_on(listener: &str, scope_id: &str) -> Result<u32, Ste
                 }
             }
             rules.push(ListenerRule {
+                arn: rule.rule_arn().map(str::to_string),
                 priority: rule.priority().and_then(|p| p.parse().ok()),
                 target_group_arns: arns,
             });
         }
         marker = page.next_marker().map(str::to_string);
         if marker.is_none() {
-            break;
+            return Ok(rules);
         }
     }
+}
+
+/// Reads the listener's rules and allocates.
+async fn allocate_priority_on(listener: &str, scope_id: &str) -> Result<u32, StepError> {
+    let config = crate::aws::sdk_config(crate::aws::max_attempts_from_env()).await;
+    let client = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    let rules = listener_rules(&client, listener).await.map_err(|failure| {
+        StepError::new(format!(
+            "could not read the rules of the private listener: {}",
+            failure.summary()
+        ))
+        .cause("the listener ARN is wrong, or the assumed role lacks elasticloadbalancing:DescribeRules")
+        .fix("check ALB_PRIVATE_LISTENER_ARN (the vpc provider's load_balancer.private.listener_arn), or set ALB_RULE_PRIORITY")
+    })?;
     let priority = allocate_priority(&rules, scope_id);
     progress(format!(
         "🔢 listener rule priority {priority} ({} rules on the listener)",
@@ -322,6 +332,9 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
     };
     vars.insert("resource_tags".into(), tags);
     vars.insert("domain_name".into(), json!(domain));
+    if let Some(alias) = env("LAMBDA_MAIN_ALIAS_NAME") {
+        vars.insert("main_alias_name".into(), json!(alias));
+    }
 
     vars.insert(
         "execution_role_prefix".into(),
@@ -403,6 +416,47 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
     Ok((modules, vars))
 }
 
+/// What the composition declares, for compose-tofu to look up in AWS before an apply.
+fn import_targets(modules: &[&str], vars: &Map<String, Value>) -> Targets {
+    let text = |name: &str| {
+        vars.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let function = text("function_name");
+    let domain = text("domain_name");
+    Targets {
+        execution_role: execution_role_name(&text("execution_role_prefix"), &function),
+        main_alias: vars
+            .get("main_alias_name")
+            .and_then(Value::as_str)
+            .unwrap_or("main")
+            .to_string(),
+        alb: modules.contains(&"networking/alb").then(|| {
+            (
+                text("alb_listener_arn"),
+                target_group_name(&text("scope_id")),
+            )
+        }),
+        api: modules.contains(&"networking/api_gateway").then(|| {
+            (!domain.is_empty() && vars.contains_key("api_certificate_arn")).then(|| domain.clone())
+        }),
+        dns_record: modules
+            .contains(&"dns/route53")
+            .then(|| (text("hosted_zone_id"), domain.clone())),
+        function,
+    }
+}
+
+/// The execution role's name (as iam names it: at most 64 characters).
+pub fn execution_role_name(prefix: &str, function: &str) -> String {
+    format!("{prefix}{function}-role")
+        .chars()
+        .take(64)
+        .collect()
+}
+
 /// The compose-tofu step: modules from `TOFU_MODULES_DIR` (default `$SERVICE_PATH/tofu`)
 /// into `$OUTPUT_DIR/tofu`.
 pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
@@ -439,19 +493,8 @@ pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
     };
     let work_dir = PathBuf::from(required(env, "OUTPUT_DIR", "build-scope-context")?).join("tofu");
     let written = compose(&modules_root, &modules, &vars, &work_dir)?;
-    let destroying = env("TOFU_ACTION").as_deref() == Some("destroy");
-    if let (false, true, Some(function)) = (
-        destroying,
-        modules.contains(&"compute/lambda"),
-        vars.get("function_name").and_then(Value::as_str),
-    ) {
-        let alias = vars
-            .get("main_alias_name")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .or_else(|| env("LAMBDA_MAIN_ALIAS_NAME"))
-            .unwrap_or_else(|| "main".to_string());
-        super::imports::write_imports(&work_dir, function, &alias).await?;
+    if env("TOFU_ACTION").as_deref() != Some("destroy") {
+        super::imports::write_imports(&work_dir, &import_targets(&modules, &vars)).await?;
     }
     progress(format!(
         "🧩 composed {} ({} files) in {}",
@@ -509,6 +552,7 @@ mod tests {
     #[test]
     fn priority_is_the_scopes_own_or_the_lowest_free() {
         let rule = |priority: Option<u32>, group: &str| ListenerRule {
+            arn: None,
             priority,
             target_group_arns: vec![format!(
                 "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/{group}/abc"

@@ -187,6 +187,31 @@ impl MotoServer {
         self.aws(&args);
     }
 
+    /// Runs a boto3 set-up script (`tests/support/<script>`) against this server, with
+    /// `args`, and returns the JSON it prints: one process for many resources.
+    pub fn boto3(&self, script: &str, args: &[&str]) -> serde_json::Value {
+        let beside_moto = moto_server_command().with_file_name("python3");
+        let python = if beside_moto.exists() {
+            beside_moto
+        } else {
+            PathBuf::from("python3")
+        };
+        let output = Command::new(python)
+            .arg(repo_root().join("tests/support").join(script))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.aws_env())
+            .output()
+            .expect("run python3");
+        assert!(
+            output.status.success(),
+            "{script} {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("the script printed JSON")
+    }
+
     /// Creates an IAM role that anyone may assume and returns its ARN.
     pub fn create_role(&self, name: &str) -> String {
         let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;

@@ -1,7 +1,12 @@
 # An alias record for the scope's domain, to whatever the networking module in use
-# exposes as local.dns_target (none: no record).
+# exposes as local.dns_target (none: no record). compose-tofu's import block for the
+# record uses the same local.
+locals {
+  dns_record_enabled = var.domain_name != "" && local.dns_target != null
+}
+
 resource "aws_route53_record" "scope" {
-  count   = var.domain_name != "" && local.dns_target != null ? 1 : 0
+  count   = local.dns_record_enabled ? 1 : 0
   zone_id = var.hosted_zone_id
   name    = var.domain_name
   type    = "A"
