@@ -84,7 +84,7 @@ fn modules_are_fmt_clean() {
 }
 
 /// What one composed root module declares and references.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct RootModule {
     variables: BTreeMap<String, bool>, // name → has a default
     outputs: BTreeSet<String>,
@@ -199,6 +199,7 @@ fn resource_references(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     (resources, data)
 }
 
+#[derive(Debug)]
 struct Composition {
     modules: String,
     root: RootModule,
@@ -350,6 +351,10 @@ fn private_vpc_scope_gets_the_alb_rule_and_its_subnets() {
         ("ALB_RULE_PRIORITY", "120"),
         ("AWS_SUBNET_IDS", "subnet-a,subnet-b"),
         ("SECURITY_GROUP_IDS", "sg-1"),
+        (
+            "CONTEXT",
+            r#"{"scope":{"capabilities":{"vpc_enabled":true,"memory":1024,"timeout":60}}}"#,
+        ),
         ("PACKAGE_TYPE", "Image"),
         ("LAMBDA_FILENAME", ""),
         (
@@ -378,8 +383,56 @@ fn private_vpc_scope_gets_the_alb_rule_and_its_subnets() {
         serde_json::json!(["subnet-a", "subnet-b"])
     );
     assert_eq!(composition.vars["vpc_enabled"], true);
+    assert_eq!(composition.vars["security_group_ids"], json!(["sg-1"]));
+    // The function starts with the capabilities' settings, as a deployment would set them.
+    assert_eq!(composition.vars["memory_size"], 1024);
+    assert_eq!(composition.vars["timeout_seconds"], 60);
     assert_eq!(composition.vars["execution_role_prefix"], "team-");
     assert!(!composition.vars.contains_key("placeholder_filename"));
+}
+
+#[test]
+fn vpc_placement_follows_the_capability_as_deployments_do() {
+    let vpc_known = [
+        ("VISIBILITY", "event-driven"),
+        ("AWS_SUBNET_IDS", "subnet-a,subnet-b"),
+        ("SECURITY_GROUP_IDS", "sg-1"),
+    ];
+    // Subnets known from the vpc provider, capability off: no VPC, no VPC access.
+    let off = compose(&vpc_known).unwrap();
+    assert_eq!(off.vars["vpc_enabled"], false);
+    assert_eq!(off.vars["subnet_ids"], json!([]));
+    assert_eq!(off.vars["security_group_ids"], json!([]));
+    // The defaults a deployment uses (LAMBDA_MEMORY / LAMBDA_TIMEOUT, else 256 / 30).
+    assert_eq!(off.vars["memory_size"], 256);
+    assert_eq!(off.vars["timeout_seconds"], 30);
+
+    let mut on = vpc_known.to_vec();
+    on.extend([
+        ("LAMBDA_VPC_ENABLED", "true"),
+        ("LAMBDA_MEMORY", "512"),
+        ("LAMBDA_TIMEOUT", "90"),
+    ]);
+    let on = compose(&on).unwrap();
+    assert_eq!(on.vars["vpc_enabled"], true);
+    assert_eq!(on.vars["subnet_ids"], json!(["subnet-a", "subnet-b"]));
+    assert_eq!(on.vars["memory_size"], 512);
+    assert_eq!(on.vars["timeout_seconds"], 90);
+
+    // Capability on without subnets: refused before any tofu run, with the fix.
+    let refused = compose(&[
+        ("VISIBILITY", "event-driven"),
+        (
+            "CONTEXT",
+            r#"{"scope":{"capabilities":{"vpc_enabled":true}}}"#,
+        ),
+    ])
+    .unwrap_err();
+    assert!(refused.contains("AWS_SUBNET_IDS"), "{refused}");
+    assert!(refused.contains("vpc.subnets"), "{refused}");
+    let bad_memory =
+        compose(&[("VISIBILITY", "event-driven"), ("LAMBDA_MEMORY", "64")]).unwrap_err();
+    assert!(bad_memory.contains("LAMBDA_MEMORY"), "{bad_memory}");
 }
 
 #[test]

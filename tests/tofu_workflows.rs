@@ -165,9 +165,12 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
         ]),
     ));
     env.extend(cli.env());
+    // A VPC-enabled scope: the function is created in the vpc provider's subnets.
+    let mut vpc_enabled_context = fixture();
+    vpc_enabled_context["scope"]["capabilities"]["vpc_enabled"] = json!(true);
     for (key, value) in [
         ("SCOPE_BIN_DIR", bin_dir().display().to_string()),
-        ("CONTEXT", fixture().to_string()),
+        ("CONTEXT", vpc_enabled_context.to_string()),
         ("NP_OUTPUT_DIR", dir.path().join("np").display().to_string()),
         (
             "SCOPE_CREDENTIALS_CACHE_DIR",

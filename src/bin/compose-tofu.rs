@@ -17,11 +17,14 @@ use lambda_scope::tofu::{compose::compose_step, process_env};
 /// PLACEHOLDER_IMAGE_URI (resolve-placeholder-image); SCOPE_DOMAIN (generate-domain);
 /// ALB_RULE_PRIORITY (private scopes; else the one stored on SCOPE_NRN as
 /// lambda.alb_rule_priority, read with np nrn read — NP_CLI; else the scope's existing
-/// rule's priority or the lowest free one on the listener, read with DescribeRules); LOG_RETENTION_DAYS, LAMBDA_MEMORY_SIZE,
-/// LAMBDA_TIMEOUT, API_CERTIFICATE_ARN, LAMBDA_EXECUTION_ROLE_PREFIX (below
-/// scope-configurations lambda.execution_role_prefix in CONTEXT; default np-lambda-),
-/// LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED (comma list: warn when outside), TOFU_ACTION
-/// (destroy needs no placeholder).
+/// rule's priority or the lowest free one on the listener, read with DescribeRules);
+/// LOG_RETENTION_DAYS; the scope's capabilities memory, timeout and vpc_enabled in
+/// CONTEXT, else LAMBDA_MEMORY, LAMBDA_TIMEOUT, LAMBDA_VPC_ENABLED (the settings
+/// deployments use; VPC-enabled needs AWS_SUBNET_IDS and SECURITY_GROUP_IDS);
+/// API_CERTIFICATE_ARN; LAMBDA_EXECUTION_ROLE_PREFIX (below scope-configurations
+/// lambda.execution_role_prefix in CONTEXT; default np-lambda-);
+/// LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED (comma list: warn when outside); TOFU_ACTION
+/// (destroy needs no placeholder, and bad function settings only warn).
 ///
 /// On apply, looks up every resource the composition declares (execution role,
 /// function, main alias — LAMBDA_MAIN_ALIAS_NAME, default main —, its invoke permission,

@@ -176,13 +176,56 @@ fn flag(
     }
 }
 
+/// Memory (MB): `.scope.capabilities.memory` > `LAMBDA_MEMORY` > 256. The scope's tofu
+/// modules create the function with the same value.
+pub fn memory_mb(ctx: &Context, env: Env) -> Result<i32, StepError> {
+    number_in(ctx, "memory", "LAMBDA_MEMORY", "256", 128..=10240, env)
+}
+
+/// Timeout (s): `.scope.capabilities.timeout` > `LAMBDA_TIMEOUT` > 30.
+pub fn timeout_seconds(ctx: &Context, env: Env) -> Result<i32, StepError> {
+    number_in(ctx, "timeout", "LAMBDA_TIMEOUT", "30", 1..=900, env)
+}
+
+/// Where the function runs: the subnets and security groups (fetch-scope-config's
+/// `AWS_SUBNET_IDS`, `SECURITY_GROUP_IDS`) when the scope is VPC-enabled
+/// (`.scope.capabilities.vpc_enabled` > `LAMBDA_VPC_ENABLED` > false), else `None`.
+/// Deployments and the scope's tofu modules (execution role VPC access, the function's
+/// `vpc_config`) both decide by this one function.
+pub fn vpc_placement(
+    ctx: &Context,
+    env: Env,
+) -> Result<Option<(Vec<String>, Vec<String>)>, StepError> {
+    let enabled = flag(
+        ctx,
+        &[".scope.capabilities.vpc_enabled"],
+        "LAMBDA_VPC_ENABLED",
+        "false",
+        env,
+    )?;
+    if !enabled {
+        return Ok(None);
+    }
+    let subnets = list(env("AWS_SUBNET_IDS"));
+    let groups = list(env("SECURITY_GROUP_IDS"));
+    if subnets.is_empty() || groups.is_empty() {
+        return Err(StepError::new(
+            "the scope runs in a VPC but AWS_SUBNET_IDS or SECURITY_GROUP_IDS is empty",
+        )
+        .cause("the vpc provider has no subnets or security groups, or fetch-scope-config did not run first")
+        .fix("add vpc.subnets and vpc.security_groups to the scope's vpc provider")
+        .usage());
+    }
+    Ok(Some((subnets, groups)))
+}
+
 /// Resolves and validates the configuration: CONTEXT capabilities, then the
 /// environment (build-deployment-context and fetch-scope-config outputs, operator
 /// settings), then the defaults.
 pub fn plan_configuration(ctx: &Context, env: Env) -> Result<FunctionSettings, StepError> {
     let var = |name: &str| env(name).filter(|value| !value.trim().is_empty());
-    let memory_mb = number_in(ctx, "memory", "LAMBDA_MEMORY", "256", 128..=10240, env)?;
-    let timeout_seconds = number_in(ctx, "timeout", "LAMBDA_TIMEOUT", "30", 1..=900, env)?;
+    let memory_mb = memory_mb(ctx, env)?;
+    let timeout_seconds = timeout_seconds(ctx, env)?;
     let ephemeral_storage_mb = number_in(
         ctx,
         "ephemeral_storage",
@@ -295,25 +338,7 @@ pub fn plan_configuration(ctx: &Context, env: Env) -> Result<FunctionSettings, S
         .usage());
     }
 
-    let vpc = if flag(
-        ctx,
-        &[".scope.capabilities.vpc_enabled"],
-        "LAMBDA_VPC_ENABLED",
-        "false",
-        env,
-    )? {
-        let subnets = list(var("AWS_SUBNET_IDS"));
-        let groups = list(var("SECURITY_GROUP_IDS"));
-        if subnets.is_empty() || groups.is_empty() {
-            return Err(StepError::new("the scope runs in a VPC but AWS_SUBNET_IDS or SECURITY_GROUP_IDS is empty")
-                .cause("the vpc provider has no subnets or security groups, or fetch-scope-config did not run first")
-                .fix("add vpc.subnets and vpc.security_groups to the scope's vpc provider")
-                .usage());
-        }
-        Some((subnets, groups))
-    } else {
-        None
-    };
+    let vpc = vpc_placement(ctx, env)?;
 
     Ok(FunctionSettings {
         memory_mb,

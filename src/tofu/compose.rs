@@ -288,6 +288,22 @@ fn execution_role_prefix(ctx: Option<&Context>, env: Env) -> Result<String, Step
     Ok(resolved.value)
 }
 
+/// A function setting: an error fails an apply, but only warns on a destroy, which
+/// needs no settings (`None` then).
+fn lenient<T>(destroying: bool, result: Result<T, StepError>) -> Result<Option<T>, StepError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if destroying => {
+            warn(format!(
+                "{} (ignored: the scope is being destroyed)",
+                err.what
+            ));
+            Ok(None)
+        }
+        Err(err) => Err(err),
+    }
+}
+
 /// The composition for one scope: modules and variables from the earlier steps' outputs.
 pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepError> {
     let reach = Reach::parse(&required(env, "VISIBILITY", "build-scope-context")?)?;
@@ -340,7 +356,17 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
         "execution_role_prefix".into(),
         json!(execution_role_prefix(ctx.as_ref(), env)?),
     );
-    let subnets = list(env("AWS_SUBNET_IDS"));
+    // The same decision deployments make: the capability, not whether subnets are known.
+    let settings_ctx = ctx
+        .clone()
+        .unwrap_or_else(|| Context::from_value(json!({})));
+    let destroying = env("TOFU_ACTION").as_deref() == Some("destroy");
+    let (subnets, security_groups) = lenient(
+        destroying,
+        crate::deploy::configuration::vpc_placement(&settings_ctx, env),
+    )?
+    .flatten()
+    .unwrap_or_default();
     vars.insert("vpc_enabled".into(), json!(!subnets.is_empty()));
 
     let package_type = required(env, "PACKAGE_TYPE", "build-scope-context")?;
@@ -356,7 +382,6 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
             vars.insert(var.into(), json!(value));
         }
     }
-    let destroying = env("TOFU_ACTION").as_deref() == Some("destroy");
     if !destroying {
         match package_type.as_str() {
             "Zip" if env("LAMBDA_FILENAME").is_none() => {
@@ -374,18 +399,22 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
         }
     }
     vars.insert("subnet_ids".into(), json!(subnets));
-    vars.insert(
-        "security_group_ids".into(),
-        json!(list(env("SECURITY_GROUP_IDS"))),
-    );
-    for (name, var) in [
-        ("LOG_RETENTION_DAYS", "log_retention_days"),
-        ("LAMBDA_MEMORY_SIZE", "memory_size"),
-        ("LAMBDA_TIMEOUT", "timeout_seconds"),
-    ] {
-        if let Some(value) = number(env, name)? {
-            vars.insert(var.into(), json!(value));
-        }
+    vars.insert("security_group_ids".into(), json!(security_groups));
+    if let Some(days) = number(env, "LOG_RETENTION_DAYS")? {
+        vars.insert("log_retention_days".into(), json!(days));
+    }
+    // The function starts with the settings its first deployment would give it.
+    if let Some(memory) = lenient(
+        destroying,
+        crate::deploy::configuration::memory_mb(&settings_ctx, env),
+    )? {
+        vars.insert("memory_size".into(), json!(memory));
+    }
+    if let Some(timeout) = lenient(
+        destroying,
+        crate::deploy::configuration::timeout_seconds(&settings_ctx, env),
+    )? {
+        vars.insert("timeout_seconds".into(), json!(timeout));
     }
 
     match reach {

@@ -5,7 +5,7 @@ variable "execution_role_prefix" {
 }
 
 variable "vpc_enabled" {
-  description = "Whether the function runs in the VPC (subnets configured): attaches AWSLambdaVPCAccessExecutionRole."
+  description = "Whether the scope is VPC-enabled (capabilities vpc_enabled, else LAMBDA_VPC_ENABLED): attaches AWSLambdaVPCAccessExecutionRole."
   type        = bool
   default     = false
 }

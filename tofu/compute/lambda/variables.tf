@@ -39,13 +39,13 @@ variable "architecture" {
 }
 
 variable "memory_size" {
-  description = "Memory in MB (deployments may change it later)."
+  description = "Memory in MB: capabilities memory, else LAMBDA_MEMORY (deployments own it afterwards)."
   type        = number
   default     = 128
 }
 
 variable "timeout_seconds" {
-  description = "Timeout in seconds (deployments may change it later)."
+  description = "Timeout in seconds: capabilities timeout, else LAMBDA_TIMEOUT (deployments own it afterwards)."
   type        = number
   default     = 30
 }
