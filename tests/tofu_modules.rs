@@ -466,21 +466,17 @@ fn missing_inputs_are_reported_with_the_step_that_provides_them() {
         ("AWS_SECRET_ACCESS_KEY", "unused"),
         ("AWS_MAX_ATTEMPTS", "1"),
     ])
-    .err()
-    .expect("compose-tofu should have failed");
+    .expect_err("compose-tofu should have failed");
     assert!(
         err.contains("❌ could not read the rules of the private listener"),
         "{err}"
     );
     assert!(err.contains("or set ALB_RULE_PRIORITY"), "{err}");
     let err = compose(&[("VISIBILITY", "public"), ("LAMBDA_FILENAME", "")])
-        .err()
-        .expect("compose-tofu should have failed");
+        .expect_err("compose-tofu should have failed");
     assert!(err.contains("❌ LAMBDA_FILENAME is not set"), "{err}");
     assert!(err.contains("resolve-placeholder-image"), "{err}");
-    let err = compose(&[("VISIBILITY", "sideways")])
-        .err()
-        .expect("compose-tofu should have failed");
+    let err = compose(&[("VISIBILITY", "sideways")]).expect_err("compose-tofu should have failed");
     assert!(err.contains("❌ VISIBILITY is 'sideways'"), "{err}");
 }
 

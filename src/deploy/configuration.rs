@@ -54,7 +54,7 @@ pub struct FunctionSettings {
     pub runtime_handler: Option<(String, String)>,
     pub layers: Vec<String>,
     /// (subnets, security groups) when the scope runs in the VPC.
-    pub vpc: Option<(Vec<String>, Vec<String>)>,
+    pub vpc: Option<VpcPlacement>,
     /// The function's environment variables (values may be parameter values).
     pub environment: BTreeMap<String, Secret>,
     /// `secretsmanager` strategy: the secret and the parameters it must hold.
@@ -176,6 +176,9 @@ fn flag(
     }
 }
 
+/// A VPC-enabled function's subnets and security groups.
+pub type VpcPlacement = (Vec<String>, Vec<String>);
+
 /// Memory (MB): `.scope.capabilities.memory` > `LAMBDA_MEMORY` > 256. The scope's tofu
 /// modules create the function with the same value.
 pub fn memory_mb(ctx: &Context, env: Env) -> Result<i32, StepError> {
@@ -192,10 +195,7 @@ pub fn timeout_seconds(ctx: &Context, env: Env) -> Result<i32, StepError> {
 /// (`.scope.capabilities.vpc_enabled` > `LAMBDA_VPC_ENABLED` > false), else `None`.
 /// Deployments and the scope's tofu modules (execution role VPC access, the function's
 /// `vpc_config`) both decide by this one function.
-pub fn vpc_placement(
-    ctx: &Context,
-    env: Env,
-) -> Result<Option<(Vec<String>, Vec<String>)>, StepError> {
+pub fn vpc_placement(ctx: &Context, env: Env) -> Result<Option<VpcPlacement>, StepError> {
     let enabled = flag(
         ctx,
         &[".scope.capabilities.vpc_enabled"],
