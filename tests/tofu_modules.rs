@@ -206,6 +206,8 @@ struct Composition {
     vars: serde_json::Map<String, Value>,
     /// The import blocks compose-tofu wrote (imports.tf), if any.
     imports: Option<String>,
+    /// The resources it found in AWS (imports.json), if any.
+    found: Option<Value>,
 }
 
 fn compose(extra: &[(&str, &str)]) -> Result<Composition, String> {
@@ -258,6 +260,9 @@ fn compose(extra: &[(&str, &str)]) -> Result<Composition, String> {
         root: load_root(&work_dir),
         vars: vars.as_object().unwrap().clone(),
         imports: std::fs::read_to_string(work_dir.join("imports.tf")).ok(),
+        found: std::fs::read_to_string(work_dir.join("imports.json"))
+            .ok()
+            .map(|text| serde_json::from_str(&text).unwrap()),
     })
 }
 
@@ -695,12 +700,13 @@ fn check_imports(composition: &Composition) -> Vec<(String, String)> {
 }
 
 #[test]
-fn nothing_in_aws_and_destroy_write_no_import_blocks() {
+fn nothing_in_aws_nothing_to_adopt_and_destroy_lists_without_import_blocks() {
     let moto = common::MotoServer::start();
     let mut env = moto.aws_env();
     env.push(("VISIBILITY".into(), "public".into()));
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(compose(&pairs).unwrap().imports, None);
+    let nothing = compose(&pairs).unwrap();
+    assert_eq!((nothing.imports, nothing.found), (None, None));
     // The lookups were made (and found nothing).
     assert_eq!(moto.calls("GetRole").len(), 1);
     assert_eq!(moto.calls("DescribeLogGroups").len(), 1);
@@ -708,12 +714,34 @@ fn nothing_in_aws_and_destroy_write_no_import_blocks() {
         |request| request.method == "GET" && request.url.contains("/functions/s9001-shop-api")
     ));
 
+    // Destroy: tofu ignores import blocks, so none are written; the list is, for
+    // tofu-step to import from before destroying.
     moto.boto3("adoptable_scope.py", &["public"]);
+    let kept = tempfile::tempdir().unwrap();
+    let output_dir = kept.path().join("9001").display().to_string();
     let mut destroy = pairs.clone();
     destroy.push(("TOFU_ACTION", "destroy"));
-    let calls = moto.requests().len();
-    assert_eq!(compose(&destroy).unwrap().imports, None);
-    assert_eq!(moto.requests().len(), calls, "destroy looks nothing up");
+    destroy.push(("OUTPUT_DIR", &output_dir));
+    let destroying = compose(&destroy).unwrap();
+    assert_eq!(destroying.imports, None);
+    let found = destroying.found.expect("imports.json written");
+    let addresses: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|import| import["to"].as_str().unwrap())
+        .collect();
+    assert!(addresses.contains(&"aws_lambda_function.this"), "{found}");
+    assert!(addresses.contains(&"aws_apigatewayv2_api.http"), "{found}");
+
+    // A later composition (same directory) that finds nothing leaves no stale list.
+    let empty = common::MotoServer::start();
+    let mut env = empty.aws_env();
+    env.push(("VISIBILITY".into(), "public".into()));
+    env.push(("TOFU_ACTION".into(), "destroy".into()));
+    env.push(("OUTPUT_DIR".into(), output_dir.clone()));
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(compose(&pairs).unwrap().found, None);
 }
 
 #[test]

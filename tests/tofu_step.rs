@@ -451,3 +451,133 @@ fn apply_moves_a_lagging_main_alias_to_the_newest_version_but_not_a_weighted_one
     );
     assert_eq!(main_alias(moto).0, "1");
 }
+
+/// The import blocks compose-tofu writes and the imports tofu-step makes before a destroy,
+/// run by the real binary against built-in resources (terraform_data can be imported).
+#[test]
+fn resources_missing_from_the_state_are_adopted_on_apply_and_before_destroy() {
+    use lambda_scope::tofu::imports::{import_blocks, Import, FOUND_FILE, IMPORTS_FILE};
+    let setup = setup();
+    let module_dir = setup.output_dir.join("tofu");
+    std::fs::write(
+        module_dir.join("adopted.tf"),
+        r#"locals {
+  counted_enabled = true
+  off_enabled     = false
+}
+
+resource "terraform_data" "adopted" {}
+
+resource "terraform_data" "counted" {
+  count = local.counted_enabled ? 1 : 0
+}
+
+resource "terraform_data" "off" {
+  count = local.off_enabled ? 1 : 0
+}
+"#,
+    )
+    .unwrap();
+    let import = |to: &str, id: &str, when: Option<&str>| Import {
+        to: to.into(),
+        id: id.into(),
+        when: when.map(str::to_string),
+    };
+    let found = vec![
+        import("terraform_data.adopted", "made-by-hand", None),
+        import(
+            "terraform_data.counted",
+            "counted-by-hand",
+            Some("local.counted_enabled"),
+        ),
+        // Its count is 0: the guarded block imports nothing, and apply still succeeds.
+        import("terraform_data.off", "never", Some("local.off_enabled")),
+    ];
+    std::fs::write(module_dir.join(IMPORTS_FILE), import_blocks(&found)).unwrap();
+
+    let (code, log, _) = run(&setup, "apply");
+    assert_eq!(code, 0, "{log}");
+    let ids = |state: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = state["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|resource| {
+                resource["instances"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(move |instance| {
+                        format!(
+                            "{}{}={}",
+                            resource["name"].as_str().unwrap(),
+                            instance["index_key"]
+                                .as_i64()
+                                .map(|i| format!("[{i}]"))
+                                .unwrap_or_default(),
+                            instance["attributes"]["id"].as_str().unwrap()
+                        )
+                    })
+            })
+            .filter(|entry| !entry.starts_with("function="))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        ids(&state_object(&setup.moto)),
+        vec!["adopted=made-by-hand", "counted[0]=counted-by-hand"]
+    );
+
+    // Before a destroy, what the state already holds is not imported again; the one the
+    // configuration does not declare cannot be, and is reported as left in AWS.
+    std::fs::remove_file(module_dir.join(IMPORTS_FILE)).unwrap();
+    std::fs::write(
+        module_dir.join(FOUND_FILE),
+        serde_json::to_string(&found).unwrap(),
+    )
+    .unwrap();
+    let (code, log, _) = run(&setup, "destroy");
+    assert_eq!(code, 0, "{log}");
+    assert!(!log.contains("Importing from ID \"made-by-hand\""), "{log}");
+    assert!(
+        log.contains("NOT destroyed") && log.contains("terraform_data.off[0] (never)"),
+        "{log}"
+    );
+    // The module's own resource, and the two adopted on apply.
+    assert!(
+        log.contains("Destroy complete! Resources: 3 destroyed"),
+        "{log}"
+    );
+
+    // The state is lost while the resources are still "in AWS" (here: compose-tofu's
+    // list). Destroy ignores import blocks, so tofu-step imports them, then destroys.
+    std::fs::write(module_dir.join(IMPORTS_FILE), import_blocks(&found)).unwrap();
+    let (code, log, _) = run(&setup, "apply");
+    assert_eq!(code, 0, "{log}");
+    setup.moto.aws(&[
+        "s3api",
+        "delete-object",
+        "--bucket",
+        BUCKET,
+        "--key",
+        &format!("lambda/{SCOPE_ID}/terraform.tfstate"),
+    ]);
+    std::fs::remove_file(module_dir.join(IMPORTS_FILE)).unwrap();
+    let (code, log, _) = run(&setup, "destroy");
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        log.contains("terraform_data.adopted: Destroying... [id=made-by-hand]"),
+        "{log}"
+    );
+    assert!(
+        log.contains("terraform_data.counted[0]: Destroying... [id=counted-by-hand]"),
+        "{log}"
+    );
+    assert_eq!(
+        state_object(&setup.moto)["resources"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+}

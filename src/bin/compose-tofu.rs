@@ -26,12 +26,13 @@ use lambda_scope::tofu::{compose::compose_step, process_env};
 /// LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED (comma list: warn when outside); TOFU_ACTION
 /// (destroy needs no placeholder, and bad function settings only warn).
 ///
-/// On apply, looks up every resource the composition declares (execution role,
-/// function, main alias — LAMBDA_MAIN_ALIAS_NAME, default main —, its invoke permission,
-/// log group; the HTTP API with its stage, route, integration, custom domain and
-/// mapping, or the target group and listener rule; the DNS record) and writes imports.tf
-/// with an import block for each one that exists, so tofu adopts what its state lacks
-/// (no-ops once in state). A failed lookup is a warning; destroy looks nothing up.
+/// Looks up every resource the composition declares (execution role, function, main
+/// alias — LAMBDA_MAIN_ALIAS_NAME, default main —, its invoke permission, log group;
+/// the HTTP API with its stage, route, integration, custom domain and mapping, or the
+/// target group and listener rule; the DNS record) and lists the ones that exist in
+/// imports.json; on apply it also writes imports.tf with an import block for each, so
+/// tofu adopts what its state lacks (no-ops once in state). tofu-step imports from the
+/// list before a destroy. A failed lookup is a warning.
 ///
 /// Outputs: TOFU_WORKING_DIR, TOFU_MODULES (comma-separated module paths).
 #[derive(Parser)]

@@ -10,6 +10,12 @@ use lambda_scope::tofu::{process_env, tofu_step};
 /// everything tofu prints (stderr included) as progress. Uses only the credentials it
 /// inherits (the assumed role's, from assume-role-step).
 ///
+/// Adoption: an apply adopts the resources compose-tofu found in AWS through its import
+/// blocks (imports.tf). A destroy ignores import blocks, so before it each resource in
+/// compose-tofu's imports.json that the state lacks is imported (`tofu import`), and the
+/// destroy removes it too; one that cannot be imported is named in a warning as left
+/// in AWS.
+///
 /// Reads TOFU_ACTION (apply | destroy), SCOPE_ID, TOFU_STATE_BUCKET, AWS_REGION /
 /// AWS_DEFAULT_REGION, TOFU_WORKING_DIR (default $OUTPUT_DIR/tofu, written by
 /// compose-tofu, with its tofu.tfvars.json), TOFU_BIN (default: tofu on PATH, else

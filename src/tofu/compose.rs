@@ -67,8 +67,8 @@ fn is_test_file(name: &str) -> bool {
     name.ends_with("_test.tf") || name.ends_with(".tftest.hcl")
 }
 
-/// Copies the selected modules' `.tf` files into `work_dir` (removing `.tf` files a
-/// previous composition left, keeping `.terraform`) and writes the variables file.
+/// Copies the selected modules' `.tf` files into `work_dir` (removing the `.tf` files and
+/// `imports.json` a previous composition left, keeping `.terraform`) and writes the variables file.
 pub fn compose(
     modules_root: &Path,
     modules: &[&str],
@@ -88,7 +88,12 @@ pub fn compose(
         let path = entry
             .map_err(|err| io_error(format!("could not read {}", work_dir.display()), err))?
             .path();
-        if path.extension().is_some_and(|ext| ext == "tf") {
+        // A previous composition's files, its found-resources list included.
+        let stale = path.extension().is_some_and(|ext| ext == "tf")
+            || path
+                .file_name()
+                .is_some_and(|name| name == super::imports::FOUND_FILE);
+        if stale {
             std::fs::remove_file(&path)
                 .map_err(|err| io_error(format!("could not remove {}", path.display()), err))?;
         }
@@ -522,9 +527,8 @@ pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
     };
     let work_dir = PathBuf::from(required(env, "OUTPUT_DIR", "build-scope-context")?).join("tofu");
     let written = compose(&modules_root, &modules, &vars, &work_dir)?;
-    if env("TOFU_ACTION").as_deref() != Some("destroy") {
-        super::imports::write_imports(&work_dir, &import_targets(&modules, &vars)).await?;
-    }
+    let destroying = env("TOFU_ACTION").as_deref() == Some("destroy");
+    super::imports::write_imports(&work_dir, &import_targets(&modules, &vars), destroying).await?;
     progress(format!(
         "🧩 composed {} ({} files) in {}",
         modules.join(", "),

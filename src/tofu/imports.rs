@@ -1,27 +1,34 @@
 //! Adoption of a scope's resources that exist in AWS but not in its state (a lost state,
-//! an earlier run that failed half-way, or resources made by hand): before an apply,
-//! compose-tofu looks each one up and writes `import` blocks, which tofu ignores for
-//! resources already in state.
+//! an earlier run that failed half-way, or resources made by hand): compose-tofu looks
+//! each one up and lists them in `imports.json`; for an apply it also writes `import`
+//! blocks (ignored for resources already in state), and before a destroy — where tofu
+//! ignores import blocks — tofu-step imports the ones the state lacks one by one.
 
 use aws_config::SdkConfig;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::aws::CallFailure;
 use crate::report::StepError;
 use crate::step::{progress, warn};
 
-/// The composed file holding the import blocks.
+use super::hcl_string;
+
+/// The composed file holding the import blocks (apply).
 pub const IMPORTS_FILE: &str = "imports.tf";
+/// Every resource found, for tofu-step to import before a destroy.
+pub const FOUND_FILE: &str = "imports.json";
 
 /// One resource to adopt: the resource address in the composed root module and the
 /// import id its provider expects.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Import {
     pub to: String,
     pub id: String,
     /// For a resource declared with `count = <condition> ? 1 : 0`: the same condition (a
     /// `local`), so the block imports into `[0]` only when the configuration declares it.
-    pub when: Option<&'static str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
 }
 
 impl Import {
@@ -33,21 +40,20 @@ impl Import {
         }
     }
 
-    fn counted(to: &str, id: impl Into<String>, when: &'static str) -> Self {
+    fn counted(to: &str, id: impl Into<String>, when: &str) -> Self {
         Import {
-            when: Some(when),
+            when: Some(when.to_string()),
             ..Import::new(to, id)
         }
     }
-}
 
-/// A string as an HCL quoted literal: JSON escapes, plus `$${` / `%%{` so an id can never
-/// be read as a template.
-pub fn hcl_string(text: &str) -> String {
-    Value::String(text.to_string())
-        .to_string()
-        .replace("${", "$${")
-        .replace("%{", "%%{")
+    /// The resource instance address (`[0]` for a counted resource).
+    pub fn address(&self) -> String {
+        match self.when {
+            None => self.to.clone(),
+            Some(_) => format!("{}[0]", self.to),
+        }
+    }
 }
 
 /// The text of `imports.tf`.
@@ -56,7 +62,7 @@ pub fn import_blocks(imports: &[Import]) -> String {
         "# Written by compose-tofu: these resources exist in AWS; tofu adopts the ones the state lacks.\n",
     );
     for import in imports {
-        match import.when {
+        match &import.when {
             None => text.push_str(&format!(
                 "\nimport {{\n  to = {}\n  id = {}\n}}\n",
                 import.to,
@@ -436,25 +442,40 @@ pub async fn discover(config: &SdkConfig, targets: &Targets) -> Vec<Import> {
     [role, lambda, alb, api, dns].concat()
 }
 
-/// Looks the targets up and writes `imports.tf` into `work_dir` when anything exists.
+/// Looks the targets up and, when anything exists, writes `imports.json` and — for an
+/// apply — `imports.tf` into `work_dir`.
 pub async fn write_imports(
     work_dir: &std::path::Path,
     targets: &Targets,
+    destroying: bool,
 ) -> Result<Vec<Import>, StepError> {
     let config = crate::aws::sdk_config(crate::aws::max_attempts_from_env()).await;
     let imports = discover(&config, targets).await;
     if imports.is_empty() {
         return Ok(imports);
     }
-    let file = work_dir.join(IMPORTS_FILE);
-    std::fs::write(&file, import_blocks(&imports)).map_err(|err| {
-        StepError::new(format!("could not write {}: {err}", file.display()))
-            .cause("the working directory is not writable")
-            .fix("check the permissions of OUTPUT_DIR")
-    })?;
+    let write = |name: &str, text: String| {
+        let file = work_dir.join(name);
+        std::fs::write(&file, text).map_err(|err| {
+            StepError::new(format!("could not write {}: {err}", file.display()))
+                .cause("the working directory is not writable")
+                .fix("check the permissions of OUTPUT_DIR")
+        })
+    };
+    let listed = serde_json::to_string_pretty(&imports)
+        .map_err(|err| StepError::new(format!("could not render {FOUND_FILE}: {err}")))?;
+    write(FOUND_FILE, listed)?;
+    if !destroying {
+        write(IMPORTS_FILE, import_blocks(&imports))?;
+    }
     progress(format!(
-        "📥 {} of the scope's resources exist in AWS; tofu adopts the ones its state lacks: {}",
+        "📥 {} of the scope's resources exist in AWS; tofu adopts the ones its state lacks{}: {}",
         imports.len(),
+        if destroying {
+            ", then destroys them"
+        } else {
+            ""
+        },
         imports
             .iter()
             .map(|import| import.to.as_str())
@@ -462,6 +483,26 @@ pub async fn write_imports(
             .join(", ")
     ));
     Ok(imports)
+}
+
+/// The resources compose-tofu found (`imports.json` in `work_dir`; none when absent).
+pub fn found_in(work_dir: &std::path::Path) -> Result<Vec<Import>, StepError> {
+    let file = work_dir.join(FOUND_FILE);
+    match std::fs::read_to_string(&file) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(
+            StepError::new(format!("could not read {}: {err}", file.display()))
+                .fix("re-run compose-tofu"),
+        ),
+        Ok(text) => serde_json::from_str(&text).map_err(|err| {
+            StepError::new(format!(
+                "{} is not compose-tofu's list: {err}",
+                file.display()
+            ))
+            .cause("the file was edited, or written by another version")
+            .fix("re-run compose-tofu")
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -505,6 +546,23 @@ mod tests {
     fn ids_can_never_become_templates() {
         assert_eq!(hcl_string("a${b}%{c}\"d"), r#""a$${b}%%{c}\"d""#);
         assert_eq!(hcl_string("$default"), "\"$default\"");
+    }
+
+    #[test]
+    fn the_found_list_round_trips_with_instance_addresses() {
+        let found = vec![
+            Import::new("aws_lambda_function.this", "f"),
+            Import::counted(
+                "aws_route53_record.scope",
+                "Z_a_A",
+                "local.dns_record_enabled",
+            ),
+        ];
+        let text = serde_json::to_string(&found).unwrap();
+        let back: Vec<Import> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, found);
+        assert_eq!(back[0].address(), "aws_lambda_function.this");
+        assert_eq!(back[1].address(), "aws_route53_record.scope[0]");
     }
 
     #[test]

@@ -172,8 +172,9 @@ impl Backend {
     }
 }
 
-/// An HCL string literal (JSON escaping is valid HCL; `${` and `%{` are escaped too).
-fn hcl_string(value: &str) -> String {
+/// An HCL string literal (JSON escaping is valid HCL; `${` and `%{` are escaped too, so
+/// a value can never be read as a template).
+pub fn hcl_string(value: &str) -> String {
     Value::String(value.to_string())
         .to_string()
         .replace("${", "$${")
@@ -236,6 +237,75 @@ impl TofuRun {
             err.cause("tofu reported the error above (its own message is the most precise)")
                 .fix("read tofu's error above; fix the named resource or permission and re-run the action")
         })
+    }
+
+    /// The resource instance addresses in the state (`tofu show -json`, which, unlike
+    /// `state list`, answers an empty list when there is no state yet).
+    pub fn state_addresses(&self) -> Result<std::collections::BTreeSet<String>, StepError> {
+        let output = self
+            .command(&["show", "-json", "-no-color"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|err| self.spawn_error(err))?;
+        for line in String::from_utf8_lossy(&output.stderr).lines() {
+            progress(format!("  {line}"));
+        }
+        let failed = || {
+            StepError::new("tofu show -json did not describe the state")
+                .cause("the state could not be read")
+                .fix("run `tofu show -json` in the working directory to see the error")
+        };
+        if !output.status.success() {
+            return Err(failed());
+        }
+        let shown: Value = serde_json::from_slice(&output.stdout).map_err(|_| failed())?;
+        Ok(shown["values"]["root_module"]["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|resource| resource["address"].as_str().map(str::to_string))
+            .collect())
+    }
+
+    /// Before a destroy (which ignores import blocks): imports each resource compose-tofu
+    /// found in AWS that the state lacks, so the destroy removes it too. One that cannot
+    /// be imported is left in AWS, and said so.
+    pub fn adopt_before_destroy(&self, found: &[imports::Import]) -> Result<(), StepError> {
+        if found.is_empty() {
+            return Ok(());
+        }
+        let in_state = self.state_addresses()?;
+        let missing: Vec<&imports::Import> = found
+            .iter()
+            .filter(|import| !in_state.contains(&import.address()))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        progress(format!(
+            "📥 {} resource(s) exist in AWS but not in the state: importing them so the destroy removes them",
+            missing.len()
+        ));
+        let var_file = format!("-var-file={VARS_FILE}");
+        let mut left = Vec::new();
+        for import in missing {
+            let address = import.address();
+            let mut args = vec!["import", "-input=false", "-no-color"];
+            if self.working_dir.join(VARS_FILE).is_file() {
+                args.push(&var_file);
+            }
+            args.extend([address.as_str(), import.id.as_str()]);
+            if self.stream(&args).is_err() {
+                left.push(format!("{address} ({})", import.id));
+            }
+        }
+        if !left.is_empty() {
+            crate::step::warn(format!(
+                "not adopted, so NOT destroyed — still in AWS: {}. Delete them by hand if they belong to this scope (tofu's reason is above)",
+                left.join(", ")
+            ));
+        }
+        Ok(())
     }
 
     /// The root module's outputs (`tofu output -json`), as name → value.
@@ -368,6 +438,9 @@ pub fn tofu_step(env: Env) -> Result<Outputs, StepError> {
         backend,
     };
     run.init()?;
+    if action == TofuAction::Destroy {
+        run.adopt_before_destroy(&imports::found_in(&run.working_dir)?)?;
+    }
     run.run(action)?;
     match action {
         TofuAction::Apply => {
