@@ -132,8 +132,12 @@ resource "nullplatform_notification_channel" "lambda" {
       command {
         type = local.channel.configuration.command.type
         data = {
-          cmdline     = local.channel.configuration.command.data.cmdline
-          environment = jsonencode(local.channel.configuration.command.data.environment)
+          cmdline = local.channel.configuration.command.data.cmdline
+          # The allowed execution-role prefixes reach every step, so compose-tofu warns
+          # before tofu fails on a role this install's policies do not cover.
+          environment = jsonencode(merge(local.channel.configuration.command.data.environment, {
+            LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED = join(",", var.execution_role_prefixes)
+          }))
         }
       }
       selector = var.agent_selector
