@@ -10,7 +10,7 @@ use std::process::Command;
 
 use hcl::{Block, Body, Expression};
 use lambda_scope::policy::{self, PolicyInputs};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn tofu_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/tofu")
@@ -460,6 +460,10 @@ variable "agent_selector" {
   type    = map(string)
   default = { environment = "production" }
 }
+variable "execution_role_prefixes" {
+  type    = list(string)
+  default = ["np-lambda-", "team-"]
+}
 output "rendered" {
   value = jsonencode({
     actions       = local.action_names
@@ -468,6 +472,7 @@ output "rendered" {
     service_spec  = local.service_spec
     configuration = local.scope_configuration
     late          = local.late_rendered
+    environment   = local.channel_environment
   })
 }
 "#;
@@ -515,6 +520,14 @@ output "rendered" {
     assert_eq!(
         rendered["channel"]["configuration"]["command"]["data"]["cmdline"],
         "/root/.np/nullplatform/lambda-scope/entrypoint --service-path=/root/.np/nullplatform/lambda-scope"
+    );
+    // The steps get the allowed execution-role prefixes beside the action context.
+    assert_eq!(
+        rendered["environment"],
+        json!({
+            "NP_ACTION_CONTEXT": "'${NOTIFICATION_CONTEXT}'",
+            "LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED": "np-lambda-,team-"
+        })
     );
     assert_eq!(
         rendered["channel"]["filters"]["$or"][0]["service.specification.slug"],

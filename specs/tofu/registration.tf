@@ -80,6 +80,12 @@ locals {
 
   scope_type = local.late_rendered["scope-type-definition"]
   channel    = local.late_rendered["notification-channel"]
+
+  # The allowed execution-role prefixes reach every step, so compose-tofu warns before
+  # tofu fails on a role this install's policies do not cover.
+  channel_environment = merge(local.channel.configuration.command.data.environment, {
+    LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED = join(",", var.execution_role_prefixes)
+  })
 }
 
 resource "nullplatform_scope_type" "lambda" {
@@ -132,12 +138,8 @@ resource "nullplatform_notification_channel" "lambda" {
       command {
         type = local.channel.configuration.command.type
         data = {
-          cmdline = local.channel.configuration.command.data.cmdline
-          # The allowed execution-role prefixes reach every step, so compose-tofu warns
-          # before tofu fails on a role this install's policies do not cover.
-          environment = jsonencode(merge(local.channel.configuration.command.data.environment, {
-            LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED = join(",", var.execution_role_prefixes)
-          }))
+          cmdline     = local.channel.configuration.command.data.cmdline
+          environment = jsonencode(local.channel_environment)
         }
       }
       selector = var.agent_selector
