@@ -208,6 +208,8 @@ struct Composition {
     imports: Option<String>,
     /// The resources it found in AWS (imports.json), if any.
     found: Option<Value>,
+    /// What the step printed.
+    log: String,
 }
 
 fn compose(extra: &[(&str, &str)]) -> Result<Composition, String> {
@@ -263,6 +265,7 @@ fn compose(extra: &[(&str, &str)]) -> Result<Composition, String> {
         found: std::fs::read_to_string(work_dir.join("imports.json"))
             .ok()
             .map(|text| serde_json::from_str(&text).unwrap()),
+        log: stdout,
     })
 }
 
@@ -343,6 +346,21 @@ fn public_scope_with_domain_gets_api_gateway_and_dns() {
     assert_eq!(composition.vars["log_retention_days"], 14);
     assert_eq!(composition.vars["vpc_enabled"], false);
     assert_eq!(composition.vars["execution_role_prefix"], "np-lambda-");
+    // No credentials here: the adoption lookups are skipped with one warning, not one
+    // per resource.
+    assert_eq!(
+        composition.log.matches("⚠️").count(),
+        1,
+        "{}",
+        composition.log
+    );
+    assert!(
+        composition
+            .log
+            .contains("no AWS credentials to look up the scope's existing resources"),
+        "{}",
+        composition.log
+    );
 }
 
 #[test]
@@ -742,6 +760,37 @@ fn nothing_in_aws_nothing_to_adopt_and_destroy_lists_without_import_blocks() {
     env.push(("OUTPUT_DIR".into(), output_dir.clone()));
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     assert_eq!(compose(&pairs).unwrap().found, None);
+}
+
+#[test]
+fn lookups_that_fail_are_warnings_and_tofu_creates_as_usual() {
+    // Nothing listens on the endpoint: every lookup fails (not "not found").
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let composition = compose(&[
+        ("VISIBILITY", "public"),
+        ("AWS_ENDPOINT_URL", &endpoint),
+        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ("AWS_MAX_ATTEMPTS", "1"),
+    ])
+    .unwrap();
+    assert_eq!((&composition.imports, &composition.found), (&None, &None));
+    for call in [
+        "iam:GetRole",
+        "lambda:GetFunction",
+        "logs:DescribeLogGroups",
+    ] {
+        assert!(
+            composition
+                .log
+                .lines()
+                .any(|line| line.contains(call) && line.contains("not adopted if it exists")),
+            "no warning for {call}:\n{}",
+            composition.log
+        );
+    }
 }
 
 #[test]

@@ -1,8 +1,6 @@
-//! Adoption of a scope's resources that exist in AWS but not in its state (a lost state,
-//! an earlier run that failed half-way, or resources made by hand): compose-tofu looks
-//! each one up and lists them in `imports.json`; for an apply it also writes `import`
-//! blocks (ignored for resources already in state), and before a destroy — where tofu
-//! ignores import blocks — tofu-step imports the ones the state lacks one by one.
+//! Adoption of a scope's resources that exist in AWS but not in its state (lost state,
+//! a half-failed run, made by hand): compose-tofu lists what it finds in `imports.json`
+//! and, for an apply, writes `import` blocks; tofu-step imports the list before a destroy.
 
 use aws_config::SdkConfig;
 use serde::{Deserialize, Serialize};
@@ -450,6 +448,17 @@ pub async fn write_imports(
     destroying: bool,
 ) -> Result<Vec<Import>, StepError> {
     let config = crate::aws::sdk_config(crate::aws::max_attempts_from_env()).await;
+    // Without credentials every lookup would fail alike: say it once.
+    if let Some(provider) = config.credentials_provider() {
+        use aws_credential_types::provider::ProvideCredentials;
+        if let Err(err) = provider.provide_credentials().await {
+            warn(format!(
+                "no AWS credentials to look up the scope's existing resources ({}): none is adopted",
+                crate::aws::error_chain(&err)
+            ));
+            return Ok(Vec::new());
+        }
+    }
     let imports = discover(&config, targets).await;
     if imports.is_empty() {
         return Ok(imports);
