@@ -258,6 +258,43 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
     assert!(ok, "{log}");
     assert!(log.contains("No changes."), "{log}");
 
+    // The scope leaves the VPC (capability off): update takes the function out of the
+    // subnets and the execution role's VPC access away; turning it back on restores both.
+    let module_input = |state: &Value, module: &str, variable: &str| {
+        state["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == module)
+            .unwrap()["instances"][0]["attributes"]["input"]["value"][variable]
+            .clone()
+    };
+    assert_eq!(module_input(&created, "iam", "vpc_enabled"), true);
+    let with_context = |context: &Value| -> Vec<(String, String)> {
+        env.iter()
+            .map(|(key, value)| match key.as_str() {
+                "CONTEXT" => (key.clone(), context.to_string()),
+                _ => (key.clone(), value.clone()),
+            })
+            .collect()
+    };
+    let (ok, log) = run_workflow("update.yaml", &with_context(&fixture()));
+    assert!(ok, "{log}");
+    let outside = state(&moto, key);
+    assert_eq!(module_input(&outside, "iam", "vpc_enabled"), false);
+    assert_eq!(
+        module_input(&outside, "compute_lambda", "subnet_ids"),
+        json!([])
+    );
+    let (ok, log) = run_workflow("update.yaml", &with_context(&vpc_enabled_context));
+    assert!(ok, "{log}");
+    let inside = state(&moto, key);
+    assert_eq!(module_input(&inside, "iam", "vpc_enabled"), true);
+    assert_eq!(
+        module_input(&inside, "compute_lambda", "subnet_ids"),
+        json!(["subnet-0aa", "subnet-0bb"])
+    );
+
     // Secrets of this scope (by name or tag) and of scope 70, which must survive.
     for (name, scope_tag) in [
         ("nullplatform/7/d1/parameters", None),
