@@ -377,6 +377,16 @@ fn healthy_image_function_passes_every_relevant_check() {
         .filter(|r| r.method == "GET" && r.url.contains("/2015-03-31/functions/"))
         .collect();
     assert!(lambda_calls.len() >= 5, "{lambda_calls:?}");
+    // The checks that need the function share one GetFunction.
+    let get_function = format!("/2015-03-31/functions/{FUNCTION}");
+    assert_eq!(
+        lambda_calls
+            .iter()
+            .filter(|r| r.url.split('?').next().unwrap().ends_with(&get_function))
+            .count(),
+        1,
+        "{lambda_calls:?}"
+    );
     assert!(lambda_calls
         .iter()
         .all(|r| r.access_key_id.as_deref() == Some(scope.assumed_key.as_str())));

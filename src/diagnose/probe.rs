@@ -69,9 +69,12 @@ impl Target {
     }
 }
 
-/// The target plus one client per AWS service the checks call.
+/// The target plus one client per AWS service the checks call, and the function
+/// lookup the checks share.
 pub struct Probe {
     pub target: Target,
+    /// `lambda:GetFunction`, made once however many checks need it.
+    function: tokio::sync::OnceCell<FunctionLookup>,
     pub sts: aws_sdk_sts::Client,
     pub lambda: aws_sdk_lambda::Client,
     pub iam: aws_sdk_iam::Client,
@@ -97,6 +100,7 @@ pub struct FunctionInfo {
 
 /// The function lookup: found, missing, or the outcome to report when the lookup
 /// itself could not be done.
+#[derive(Clone)]
 pub enum FunctionLookup {
     Found(FunctionInfo),
     Missing(String),
@@ -107,6 +111,7 @@ impl Probe {
     pub fn new(config: &aws_config::SdkConfig, target: Target) -> Probe {
         Probe {
             target,
+            function: tokio::sync::OnceCell::new(),
             sts: aws_sdk_sts::Client::new(config),
             lambda: aws_sdk_lambda::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),
@@ -116,8 +121,16 @@ impl Probe {
         }
     }
 
-    /// `lambda:GetFunction` on the target function.
+    /// `lambda:GetFunction` on the target function: the first check to ask makes the
+    /// call, the others (concurrent or later) share its answer.
     pub async fn function(&self) -> FunctionLookup {
+        self.function
+            .get_or_init(|| self.look_up_function())
+            .await
+            .clone()
+    }
+
+    async fn look_up_function(&self) -> FunctionLookup {
         let Some(name) = self.target.function_name.clone() else {
             return FunctionLookup::Unavailable(missing_function_name());
         };
