@@ -68,7 +68,8 @@ impl Runner {
             .map_err(|err| {
                 StepError::new(format!("could not create a temporary directory: {err}"))
             })?;
-        let output_dir = scratch.path().join("output");
+        // The agent's NP_OUTPUT_DIR stand-in; the scope steps add `output/<scope id>`.
+        let output_dir = scratch.path().join("np");
         Ok(Runner {
             carry,
             stream: Stream::Stdout,
