@@ -351,6 +351,17 @@ pub fn config_value(
     Ok(setting.resolve(ctx)?.map(|resolved| resolved.value))
 }
 
+/// A comma-separated setting as its items, trimmed, empty ones dropped
+/// (`AWS_SUBNET_IDS`, `SECURITY_GROUP_IDS`, `LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED`).
+pub fn comma_list(text: Option<String>) -> Vec<String> {
+    text.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,5 +543,11 @@ mod tests {
         assert_eq!(value_text(&json!("")), None);
         assert_eq!(value_text(&json!(3)), Some("3".into()));
         assert_eq!(value_text(&json!(["a"])), Some(r#"["a"]"#.into()));
+    }
+
+    #[test]
+    fn comma_lists_drop_blanks_and_spaces() {
+        assert_eq!(comma_list(Some(" a, b,,c ".into())), vec!["a", "b", "c"]);
+        assert!(comma_list(None).is_empty());
     }
 }

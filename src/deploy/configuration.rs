@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::wait::{wait_until_updated, DEFAULT_MAX_WAIT_SECONDS};
 use super::{lambda_client, lambda_failure, required_input};
 use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
-use crate::config::Setting;
+use crate::config::{comma_list, Setting};
 use crate::context::Context;
 use crate::report::{Secret, StepError};
 use crate::step::{progress, Outputs};
@@ -152,15 +152,6 @@ pub fn deployment_parameters(ctx: &Context) -> Result<BTreeMap<String, Secret>, 
     Ok(parameters)
 }
 
-fn list(text: Option<String>) -> Vec<String> {
-    text.unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 fn flag(
     ctx: &Context,
     paths: &[&str],
@@ -206,8 +197,8 @@ pub fn vpc_placement(ctx: &Context, env: Env) -> Result<Option<VpcPlacement>, St
     if !enabled {
         return Ok(None);
     }
-    let subnets = list(env("AWS_SUBNET_IDS"));
-    let groups = list(env("SECURITY_GROUP_IDS"));
+    let subnets = comma_list(env("AWS_SUBNET_IDS"));
+    let groups = comma_list(env("SECURITY_GROUP_IDS"));
     if subnets.is_empty() || groups.is_empty() {
         return Err(StepError::new(
             "the scope runs in a VPC but AWS_SUBNET_IDS or SECURITY_GROUP_IDS is empty",

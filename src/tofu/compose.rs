@@ -225,16 +225,6 @@ async fn allocate_priority_on(listener: &str, scope_id: &str) -> Result<u32, Ste
     Ok(priority)
 }
 
-/// A comma-separated list (fetch-scope-config's subnet and security group outputs).
-fn list(text: Option<String>) -> Vec<String> {
-    text.unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 fn required(env: Env, name: &str, from: &str) -> Result<String, StepError> {
     env(name).ok_or_else(|| {
         StepError::new(format!("{name} is not set"))
@@ -278,7 +268,7 @@ fn execution_role_prefix(ctx: Option<&Context>, env: Env) -> Result<String, Step
         ));
     }
     if let Some(allowed_prefixes) = env("LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED") {
-        let listed = list(Some(allowed_prefixes));
+        let listed = crate::config::comma_list(Some(allowed_prefixes));
         if !listed
             .iter()
             .any(|prefix| resolved.value.starts_with(prefix.as_str()))
@@ -600,11 +590,5 @@ mod tests {
         assert_eq!(allocate_priority(&rules, "9"), 3);
         assert_eq!(allocate_priority(&rules, "90"), 4);
         assert_eq!(allocate_priority(&[], "9"), 1);
-    }
-
-    #[test]
-    fn subnet_lists_split_on_commas() {
-        assert_eq!(list(Some(" a, b,,c ".into())), vec!["a", "b", "c"]);
-        assert!(list(None).is_empty());
     }
 }
