@@ -14,12 +14,7 @@ use serde_json::{json, Value};
 
 const FUNCTION: &str = "7-automation-development-tools";
 
-fn fixture(name: &str) -> Value {
-    let path = common::repo_root()
-        .join("tests/fixtures/contexts")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use common::context_fixture as fixture;
 
 struct Run {
     code: i32,

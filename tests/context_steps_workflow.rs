@@ -10,30 +10,13 @@ use std::process::Output;
 
 use serde_json::{json, Value};
 
-fn fixture(name: &str) -> Value {
-    let path = common::repo_root()
-        .join("tests/fixtures/contexts")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use common::context_fixture as fixture;
 
 fn run_workflow(workflow: &str, env: Vec<(String, String)>) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_scope-workflow"))
-        .arg("run")
-        .arg(
-            common::repo_root()
-                .join("tests/fixtures/context_steps")
-                .join(workflow),
-        )
-        .arg("--service-path")
-        .arg(common::repo_root())
-        .arg("--strict")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .envs(env)
-        .output()
-        .unwrap()
+    let file = common::repo_root()
+        .join("tests/fixtures/context_steps")
+        .join(workflow);
+    common::run_workflow_strict(&file, &[], &env)
 }
 
 fn recorded(path: &Path) -> HashMap<String, String> {

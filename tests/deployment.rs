@@ -19,10 +19,7 @@ const FUNCTION: &str = "7-automation-development-tools";
 const REGION: &str = "us-east-2";
 const BUCKET: &str = "acme-assets";
 
-fn fixture(name: &str) -> Value {
-    let path = repo_root().join("tests/fixtures/contexts").join(name);
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use common::context_fixture as fixture;
 
 /// The Zip deployment context for deployment `id` of the zip at `key`; with
 /// `blue_of`: a blue/green deployment whose active deployment is `blue_of`.
@@ -205,22 +202,10 @@ impl World {
 }
 
 fn run_workflow(name: &str, env: Vec<(String, String)>) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_scope-workflow"))
-        .arg("run")
-        .arg(
-            repo_root()
-                .join("workflows/deployment")
-                .join(format!("{name}.yaml")),
-        )
-        .arg("--service-path")
-        .arg(repo_root())
-        .arg("--strict")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .envs(env)
-        .output()
-        .unwrap()
+    let file = repo_root()
+        .join("workflows/deployment")
+        .join(format!("{name}.yaml"));
+    common::run_workflow_strict(&file, &[], &env)
 }
 
 fn log(output: &Output) -> String {

@@ -775,20 +775,11 @@ fn run_workflow(scope: &Scope, workflow: &str, ctx: &Value) -> Output {
     ]);
     let context_file = scope.dir.path().join("context.json");
     std::fs::write(&context_file, ctx.to_string()).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_scope-workflow"))
-        .arg("run")
-        .arg(repo_root().join(workflow))
-        .arg("--service-path")
-        .arg(repo_root())
-        .arg("--strict")
-        .arg("--context")
-        .arg(&context_file)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .envs(env)
-        .output()
-        .unwrap()
+    common::run_workflow_strict(
+        &repo_root().join(workflow),
+        &["--context", context_file.to_str().unwrap()],
+        &env,
+    )
 }
 
 fn with_providers(ctx: Value) -> Value {

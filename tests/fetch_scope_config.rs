@@ -8,12 +8,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-fn fixture(name: &str) -> Value {
-    let path = common::repo_root()
-        .join("tests/fixtures/contexts")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use common::context_fixture as fixture;
 
 struct Run {
     code: i32,

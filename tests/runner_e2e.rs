@@ -29,18 +29,7 @@ fn every_step_after_assume_role_acts_as_the_assumed_role() {
         ("NP_OUTPUT_DIR".into(), out.display().to_string()),
     ]);
     let workflow = repo_root().join("tests/fixtures/runner/e2e/workflow.yaml");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scope-workflow"))
-        .arg("run")
-        .arg(&workflow)
-        .arg("--service-path")
-        .arg(repo_root())
-        .arg("--strict")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .envs(env)
-        .output()
-        .unwrap();
+    let output = common::run_workflow_strict(&workflow, &[], &env);
     let stdout = text(&output.stdout);
     assert!(
         output.status.success(),

@@ -10,25 +10,14 @@ use serde_json::{json, Value};
 const FUNCTION: &str = "7-automation-development-tools";
 
 fn context(concurrency: Value) -> String {
-    let path = repo_root().join("tests/fixtures/contexts/scope-public-image.json");
-    let mut ctx: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut ctx = common::context_fixture("scope-public-image.json");
     ctx["parameters"] = json!({"concurrency": concurrency});
     ctx.to_string()
 }
 
 fn run_workflow(name: &str, env: &[(String, String)]) -> (bool, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scope-workflow"))
-        .arg("run")
-        .arg(repo_root().join("workflows/scope").join(name))
-        .arg("--service-path")
-        .arg(repo_root())
-        .arg("--strict")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .output()
-        .unwrap();
+    let output =
+        common::run_workflow_strict(&repo_root().join("workflows/scope").join(name), &[], env);
     (
         output.status.success(),
         text(&output.stdout) + &text(&output.stderr),
@@ -233,8 +222,7 @@ fn invoke_prints_the_answer_and_fails_on_a_function_error() {
     ));
     let with_payload = |payload: Value| {
         let mut env = env.clone();
-        let path = repo_root().join("tests/fixtures/contexts/scope-public-image.json");
-        let mut ctx: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut ctx = common::context_fixture("scope-public-image.json");
         ctx["parameters"] = json!({"payload": payload});
         env.push(("CONTEXT".into(), ctx.to_string()));
         env

@@ -73,23 +73,12 @@ fn stand_in_modules(root: &Path) {
 }
 
 fn fixture() -> Value {
-    let path = repo_root().join("tests/fixtures/contexts/scope-public-image.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    common::context_fixture("scope-public-image.json")
 }
 
 fn run_workflow(name: &str, env: &[(String, String)]) -> (bool, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scope-workflow"))
-        .arg("run")
-        .arg(repo_root().join("workflows/scope").join(name))
-        .arg("--service-path")
-        .arg(repo_root())
-        .arg("--strict")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .output()
-        .unwrap();
+    let output =
+        common::run_workflow_strict(&repo_root().join("workflows/scope").join(name), &[], env);
     (
         output.status.success(),
         text(&output.stdout) + &text(&output.stderr),

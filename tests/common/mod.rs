@@ -268,6 +268,30 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// A built context from `tests/fixtures/contexts` (`scope-public-image.json`, …).
+pub fn context_fixture(name: &str) -> serde_json::Value {
+    let path = repo_root().join("tests/fixtures/contexts").join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Runs `scope-workflow run <workflow> --service-path <repo> --strict [extra]` with
+/// exactly `env` (plus PATH and HOME), the way the agent runs a shipped workflow.
+pub fn run_workflow_strict(workflow: &Path, extra: &[&str], env: &[(String, String)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scope-workflow"))
+        .arg("run")
+        .arg(workflow)
+        .arg("--service-path")
+        .arg(repo_root())
+        .arg("--strict")
+        .args(extra)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .expect("run scope-workflow")
+}
+
 /// Runs `script` in a fresh `bash` with exactly `env` (plus PATH and HOME), the way
 /// the engine runs a step: nothing of the test process's environment leaks in.
 pub fn bash(script: &str, env: &[(String, String)], cwd: &Path) -> Output {
