@@ -8,8 +8,7 @@ use crate::np::NpClient;
 use crate::report::StepError;
 use crate::step::{progress, warn, Outputs};
 
-/// An environment lookup (the process environment in the binary, a closure in tests).
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub use crate::step::Env;
 
 pub const MAX_DOMAIN: usize = 253;
 pub const MAX_LABEL: usize = 63;

@@ -11,8 +11,7 @@ use crate::ecr::{EcrImage, ImageReference};
 use crate::report::StepError;
 use crate::step::{progress, Outputs};
 
-/// An environment lookup (the process environment in the binary, a closure in tests).
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub use crate::step::Env;
 
 /// The placeholder package's files: a handler for the Node.js and Python defaults
 /// (`index.handler`, `lambda_function.lambda_handler`) that answers 503 until the

@@ -8,8 +8,7 @@ use crate::context::Context;
 use crate::report::StepError;
 use crate::step::{progress, Outputs};
 
-/// An environment lookup (the process environment in the binary, a closure in tests).
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub use crate::step::Env;
 
 /// Lambda's upper bound for either setting (the account limit is lower in practice;
 /// Lambda reports that itself).

@@ -16,8 +16,7 @@ use crate::step::{progress, warn, Outputs};
 /// Lambda function names: at most 64 characters of `[A-Za-z0-9_-]`.
 pub const FUNCTION_NAME_MAX: usize = 64;
 
-/// An environment lookup (the process environment in the binaries, a closure in tests).
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub use crate::step::Env;
 
 fn context_error(path: &str, problem: &str) -> StepError {
     StepError::new(format!("CONTEXT .{path} {problem}"))

@@ -14,6 +14,19 @@ use serde_json::{Map, Value};
 
 use crate::report::{Secret, StepError};
 
+/// An environment lookup: the process environment in a binary, a closure in tests.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// A fixed environment for unit tests: `pairs` and nothing else.
+#[cfg(test)]
+pub fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: std::collections::HashMap<String, String> = pairs
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
 /// Flags every step binary accepts (flattened into each binary's clap parser).
 #[derive(Debug, Clone, clap::Args)]
 pub struct StepArgs {

@@ -41,8 +41,7 @@ pub struct ConfigurationSettings {
     pub max_wait_seconds: u64,
 }
 
-/// An environment lookup (the process environment in the binary, a closure in tests).
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub use crate::step::Env;
 
 /// Everything the step will write, resolved and validated before the first call.
 #[derive(Debug, Clone)]
@@ -525,6 +524,7 @@ pub async fn update_function_configuration(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::step::env_of;
     use serde_json::json;
 
     fn ctx(capabilities: Value) -> Context {
@@ -536,15 +536,6 @@ mod tests {
                 {"variable": "PORT", "values": [{"value": 8080}]}
             ]}
         }))
-    }
-
-    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.to_string())
-        }
     }
 
     #[test]

@@ -16,8 +16,7 @@ use serde_json::Value;
 use crate::report::StepError;
 use crate::step::{progress, Outputs};
 
-/// An environment lookup (the process environment in the binary, a closure in tests).
-pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub use crate::step::Env;
 
 /// The process environment, empty values treated as unset.
 pub fn process_env(name: &str) -> Option<String> {
@@ -520,15 +519,7 @@ fn working_dir(env: Env) -> Result<PathBuf, StepError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
+    use crate::step::env_of;
 
     #[test]
     fn backend_without_endpoint_has_no_endpoint_settings() {
