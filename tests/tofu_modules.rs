@@ -888,6 +888,8 @@ fn a_private_scope_left_in_aws_adopts_its_own_target_group_and_rule_only() {
     let composition = compose(&pairs).unwrap();
     // The scope's own rule keeps its priority (5), not the lowest free one.
     assert_eq!(composition.vars["alb_rule_priority"], 5);
+    // The rules read to allocate the priority serve the adoption lookup too.
+    assert_eq!(moto.calls("DescribeRules").len(), 1);
     let targets = check_imports(&composition);
     let find = |to: &str| {
         targets

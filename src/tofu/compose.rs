@@ -140,6 +140,7 @@ pub fn target_group_name(scope_id: &str) -> String {
 
 /// One listener rule as allocation sees it: its priority (`None` for the default
 /// rule) and the target groups it forwards to.
+#[derive(Debug, Clone)]
 pub struct ListenerRule {
     pub arn: Option<String>,
     pub priority: Option<u32>,
@@ -205,10 +206,14 @@ pub async fn listener_rules(
     }
 }
 
-/// Reads the listener's rules and allocates.
-async fn allocate_priority_on(listener: &str, scope_id: &str) -> Result<u32, StepError> {
-    let config = crate::aws::sdk_config(crate::aws::max_attempts_from_env()).await;
-    let client = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+/// Reads the listener's rules and allocates; the rules are returned for the adoption
+/// lookup, which then need not read them again.
+async fn allocate_priority_on(
+    config: &aws_config::SdkConfig,
+    listener: &str,
+    scope_id: &str,
+) -> Result<(u32, Vec<ListenerRule>), StepError> {
+    let client = aws_sdk_elasticloadbalancingv2::Client::new(config);
     let rules = listener_rules(&client, listener).await.map_err(|failure| {
         StepError::new(format!(
             "could not read the rules of the private listener: {}",
@@ -222,7 +227,7 @@ async fn allocate_priority_on(listener: &str, scope_id: &str) -> Result<u32, Ste
         "🔢 listener rule priority {priority} ({} rules on the listener)",
         rules.len()
     ));
-    Ok(priority)
+    Ok((priority, rules))
 }
 
 fn required(env: Env, name: &str, from: &str) -> Result<String, StepError> {
@@ -470,6 +475,7 @@ fn import_targets(modules: &[&str], vars: &Map<String, Value>) -> Targets {
             .contains(&"dns/route53")
             .then(|| (text("hosted_zone_id"), domain.clone())),
         function,
+        listener_rules: None,
     }
 }
 
@@ -485,6 +491,8 @@ pub fn execution_role_name(prefix: &str, function: &str) -> String {
 /// into `$OUTPUT_DIR/tofu`.
 pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
     let (modules, mut vars) = plan(env)?;
+    let config = crate::aws::sdk_config(crate::aws::max_attempts_from_env()).await;
+    let mut rules_read = None;
     if let (Some(listener), false) = (
         vars.get("alb_listener_arn").and_then(Value::as_str),
         vars.contains_key("alb_rule_priority"),
@@ -501,7 +509,11 @@ pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
                 ));
                 u32::try_from(priority).unwrap_or(1)
             }
-            None => allocate_priority_on(listener, &scope_id).await?,
+            None => {
+                let (priority, rules) = allocate_priority_on(&config, listener, &scope_id).await?;
+                rules_read = Some(rules);
+                priority
+            }
         };
         vars.insert("alb_rule_priority".into(), json!(priority));
     }
@@ -518,7 +530,11 @@ pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
     let work_dir = PathBuf::from(required(env, "OUTPUT_DIR", "build-scope-context")?).join("tofu");
     let written = compose(&modules_root, &modules, &vars, &work_dir)?;
     let destroying = env("TOFU_ACTION").as_deref() == Some("destroy");
-    super::imports::write_imports(&work_dir, &import_targets(&modules, &vars), destroying).await?;
+    let targets = Targets {
+        listener_rules: rules_read,
+        ..import_targets(&modules, &vars)
+    };
+    super::imports::write_imports(&config, &work_dir, &targets, destroying).await?;
     progress(format!(
         "🧩 composed {} ({} files) in {}",
         modules.join(", "),

@@ -10,6 +10,7 @@ use crate::aws::CallFailure;
 use crate::report::StepError;
 use crate::step::{progress, warn};
 
+use super::compose::ListenerRule;
 use super::hcl_string;
 
 /// The composed file holding the import blocks (apply).
@@ -88,6 +89,9 @@ pub struct Targets {
     pub api: Option<Option<String>>,
     /// dns/route53: the hosted zone id and the record name.
     pub dns_record: Option<(String, String)>,
+    /// The private listener's rules when compose-tofu already read them (priority
+    /// allocation); read here otherwise.
+    pub listener_rules: Option<Vec<ListenerRule>>,
 }
 
 /// A lookup's answer: found (`Some`), absent (`None`), or a failure that is reported
@@ -224,7 +228,12 @@ async fn iam_imports(config: &SdkConfig, targets: &Targets) -> Vec<Import> {
 }
 
 /// networking/alb: the target group, and the listener rule forwarding to it.
-async fn alb_imports(config: &SdkConfig, listener: &str, group_name: &str) -> Vec<Import> {
+async fn alb_imports(
+    config: &SdkConfig,
+    listener: &str,
+    group_name: &str,
+    known_rules: Option<&[ListenerRule]>,
+) -> Vec<Import> {
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(config);
     let Some(groups) = found(
         "elasticloadbalancing:DescribeTargetGroups",
@@ -241,7 +250,11 @@ async fn alb_imports(config: &SdkConfig, listener: &str, group_name: &str) -> Ve
         return Vec::new();
     };
     let mut imports = vec![Import::new("aws_lb_target_group.function", group_arn)];
-    match super::compose::listener_rules(&elb, listener).await {
+    let rules = match known_rules {
+        Some(rules) => Ok(rules.to_vec()),
+        None => super::compose::listener_rules(&elb, listener).await,
+    };
+    match rules {
         Ok(rules) => {
             if let Some(rule) = rules
                 .iter()
@@ -414,7 +427,9 @@ pub async fn discover(config: &SdkConfig, targets: &Targets) -> Vec<Import> {
     };
     let alb = async {
         match &targets.alb {
-            Some((listener, group)) => alb_imports(config, listener, group).await,
+            Some((listener, group)) => {
+                alb_imports(config, listener, group, targets.listener_rules.as_deref()).await
+            }
             None => Vec::new(),
         }
     };
@@ -443,11 +458,11 @@ pub async fn discover(config: &SdkConfig, targets: &Targets) -> Vec<Import> {
 /// Looks the targets up and, when anything exists, writes `imports.json` and — for an
 /// apply — `imports.tf` into `work_dir`.
 pub async fn write_imports(
+    config: &SdkConfig,
     work_dir: &std::path::Path,
     targets: &Targets,
     destroying: bool,
 ) -> Result<Vec<Import>, StepError> {
-    let config = crate::aws::sdk_config(crate::aws::max_attempts_from_env()).await;
     // Without credentials every lookup would fail alike: say it once.
     if let Some(provider) = config.credentials_provider() {
         use aws_credential_types::provider::ProvideCredentials;
@@ -459,7 +474,7 @@ pub async fn write_imports(
             return Ok(Vec::new());
         }
     }
-    let imports = discover(&config, targets).await;
+    let imports = discover(config, targets).await;
     if imports.is_empty() {
         return Ok(imports);
     }
