@@ -1,0 +1,37 @@
+//! instance-data: the `instance:data` telemetry action (the response is printed on stdout).
+use std::process::ExitCode;
+
+use clap::Parser;
+use lambda_scope::context::Context;
+use lambda_scope::telemetry::{self, instances, ShimArgs};
+
+/// Lists the scope's function versions as instances and prints the response, one JSON
+/// document on stdout: {"results":[{"id","selector","details":{version, deployment_id,
+/// aliases with traffic_percent, runtime, memory…},"state","launch_time","spot":false}]};
+/// a failure still prints that shape with "message" and "error". Progress and ❌/💡/🔧
+/// go to stderr.
+///
+/// Reads CONTEXT `.arguments`: scope_id (required), deployment_id (only the versions that
+/// deployment published). The function is <scope_id>-<application slug>-<scope slug>
+/// (.tags.application / .tags.scope), else the function tagged nullplatform:scope-id.
+/// AWS_REGION and AWS_ENDPOINT_URL as the AWS SDK does.
+///
+/// Outputs: none.
+#[derive(Parser)]
+#[command(name = "instance-data", version)]
+struct Cli {
+    #[command(flatten)]
+    shim: ShimArgs,
+    /// List this function instead of looking up the scope's.
+    #[arg(long, env = "LAMBDA_FUNCTION_NAME")]
+    function_name: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let answer = async {
+        let ctx = Context::from_env()?;
+        instances::list_instances(&ctx, cli.function_name.as_deref()).await
+    };
+    telemetry::serve(&cli.shim, answer, instances::failed)
+}

@@ -1,0 +1,38 @@
+//! log-read: the `log:read` telemetry action (the response is printed on stdout).
+use std::process::ExitCode;
+
+use clap::Parser;
+use lambda_scope::context::Context;
+use lambda_scope::telemetry::{self, logs, ShimArgs};
+
+/// Reads the scope's function logs from CloudWatch Logs and prints the response,
+/// one JSON document on stdout: {"results":[{"message","datetime","instance","id",
+/// "version"}],"next_page_token"}; a failure still prints that shape with "message"
+/// and "error". Progress and ❌/💡/🔧 go to stderr.
+///
+/// Reads CONTEXT `.arguments`: scope_id (required), start_time / end_time (epoch ms or
+/// RFC 3339; default the last hour), filter_pattern (CloudWatch Logs syntax), limit
+/// (default 100, at most 1000), next_page_token (from the previous answer),
+/// deployment_id (only the streams of that deployment's version). The function is
+/// <scope_id>-<application slug>-<scope slug> (.tags.application / .tags.scope), else the
+/// function tagged nullplatform:scope-id. AWS_REGION and AWS_ENDPOINT_URL as the AWS SDK does.
+///
+/// Outputs: none.
+#[derive(Parser)]
+#[command(name = "log-read", version)]
+struct Cli {
+    #[command(flatten)]
+    shim: ShimArgs,
+    /// Read this function instead of looking up the scope's.
+    #[arg(long, env = "LAMBDA_FUNCTION_NAME")]
+    function_name: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let answer = async {
+        let ctx = Context::from_env()?;
+        logs::read_logs(&ctx, cli.function_name.as_deref()).await
+    };
+    telemetry::serve(&cli.shim, answer, logs::failed)
+}

@@ -1,0 +1,42 @@
+//! tofu-step: runs OpenTofu for the scope (init with the S3 backend, then apply or destroy).
+use std::process::ExitCode;
+
+use clap::Parser;
+use lambda_scope::step::{self, StepArgs};
+use lambda_scope::tofu::{process_env, tofu_step};
+
+/// Runs `tofu init` with the scope's S3 backend (state `lambda/<SCOPE_ID>/terraform.tfstate`
+/// in TOFU_STATE_BUCKET, lock file on), then `tofu apply` or `tofu destroy`, printing
+/// everything tofu prints (stderr included) as progress. Uses only the credentials it
+/// inherits (the assumed role's, from assume-role-step).
+///
+/// Adoption: an apply adopts the resources compose-tofu found in AWS through its import
+/// blocks (imports.tf). A destroy ignores import blocks, so before it each resource in
+/// compose-tofu's imports.json that the state lacks is imported (`tofu import`), and the
+/// destroy removes it too; one that cannot be imported is named in a warning as left
+/// in AWS.
+///
+/// Reads TOFU_ACTION (apply | destroy), SCOPE_ID, TOFU_STATE_BUCKET, AWS_REGION /
+/// AWS_DEFAULT_REGION, TOFU_WORKING_DIR (default $OUTPUT_DIR/tofu, written by
+/// compose-tofu, with its tofu.tfvars.json), TOFU_BIN (default: tofu on PATH, else
+/// terraform), AWS_ENDPOINT_URL[_S3|_STS] (endpoint override, path-style S3).
+///
+/// After apply, unless IS_BLUE_GREEN=true, the main alias (LAMBDA_MAIN_ALIAS_NAME,
+/// default main) of the function (LAMBDA_FUNCTION_NAME, else the ARN output) catches up
+/// with the newest published version when it points at an older one — never $LATEST;
+/// an alias that splits traffic (a blue/green in progress), or whose newest version
+/// is a deployment's it has not switched to yet, is left as it is.
+///
+/// Outputs after apply (empty when the modules do not define it): LAMBDA_FUNCTION_ARN,
+/// LAMBDA_CURRENT_VERSION (the alias's version after the catch-up), ALB_RULE_ARN.
+#[derive(Parser)]
+#[command(name = "tofu-step", version)]
+struct Cli {
+    #[command(flatten)]
+    step: StepArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    step::run(&cli.step, || tofu_step(&process_env))
+}

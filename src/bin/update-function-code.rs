@@ -1,0 +1,32 @@
+//! update-function-code: deploys the release's image or zip to the function's $LATEST.
+use std::process::ExitCode;
+
+use clap::Parser;
+use lambda_scope::deploy::code::{update_function_code, CodeSettings};
+use lambda_scope::step::{self, StepArgs};
+
+/// Points the function's $LATEST at the deployment's code and waits until Lambda reports
+/// LastUpdateStatus Successful (bounded by DEPLOYMENT_MAX_WAIT_IN_SECONDS).
+///
+/// Image packages take IMAGE_URI (an ECR image; run ensure-ecr-pull-policy first), Zip
+/// packages S3_BUCKET and S3_KEY. On Failed it prints Lambda's reason and the likely
+/// causes (architecture, missing asset, permissions).
+///
+/// Reads LAMBDA_FUNCTION_NAME, PACKAGE_TYPE (Image | Zip), IMAGE_URI, S3_BUCKET, S3_KEY,
+/// DEPLOYMENT_MAX_WAIT_IN_SECONDS (default 600); AWS_REGION, AWS_ENDPOINT_URL[_LAMBDA]
+/// and credentials as the AWS SDK does.
+///
+/// Outputs: LAMBDA_CODE_SHA256 (the deployed code's hash).
+#[derive(Parser)]
+#[command(name = "update-function-code", version)]
+struct Cli {
+    #[command(flatten)]
+    step: StepArgs,
+    #[command(flatten)]
+    settings: CodeSettings,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    step::run_async(&cli.step, update_function_code(&cli.settings))
+}

@@ -1,0 +1,35 @@
+//! wait-provisioned-concurrency: waits for the main alias's provisioned concurrency.
+use std::process::ExitCode;
+
+use clap::Parser;
+use lambda_scope::context::Context;
+use lambda_scope::deploy::provisioned::{wait_provisioned_concurrency, ProvisionedSettings};
+use lambda_scope::step::{self, StepArgs};
+
+/// When the scope has provisioned concurrency (CONTEXT
+/// .scope.capabilities.provisioned_concurrency.type = provisioned), waits until the main
+/// alias's allocation is READY, or fails with Lambda's status reason. Skipped for other
+/// scopes and when the alias has no provisioned concurrency configuration.
+///
+/// Reads CONTEXT, LAMBDA_FUNCTION_NAME, LAMBDA_MAIN_ALIAS_NAME (default main),
+/// PROVISIONED_CONCURRENCY_MAX_WAIT_SECONDS (default 600),
+/// PROVISIONED_CONCURRENCY_POLL_INTERVAL (seconds, default 5); AWS_REGION,
+/// AWS_ENDPOINT_URL[_LAMBDA] and credentials as the AWS SDK does.
+///
+/// Outputs: PROVISIONED_CONCURRENCY_STATUS (READY | skipped).
+#[derive(Parser)]
+#[command(name = "wait-provisioned-concurrency", version)]
+struct Cli {
+    #[command(flatten)]
+    step: StepArgs,
+    #[command(flatten)]
+    settings: ProvisionedSettings,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    step::run_async(&cli.step, async {
+        let ctx = Context::from_env()?;
+        wait_provisioned_concurrency(&ctx, &cli.settings).await
+    })
+}
