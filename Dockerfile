@@ -10,12 +10,13 @@
 # The Alpine Rust image targets musl natively, so the host build is already the static
 # <arch>-unknown-linux-musl binary the package ships (stripped by scripts/dist).
 FROM rust:1.95.0-alpine3.23 AS build
-# bash: scripts/dist is a bash script. musl-dev: libc headers and start files for the C
-# that ring and aws-lc-sys compile (gcc comes with the image). cmake, make: aws-lc-sys
-# builds with cc on these targets and falls back to CMake when cc cannot be used.
+# bash, tar: scripts/dist is a bash script using GNU tar (busybox tar lacks some of its
+# options). musl-dev: libc headers and start files for the C that ring and aws-lc-sys
+# compile (gcc comes with the image). cmake, make: aws-lc-sys builds with cc on these
+# targets and falls back to CMake when cc cannot be used.
 # Versions come from the Alpine branch the pinned tag names.
 # hadolint ignore=DL3018
-RUN apk add --no-cache bash musl-dev cmake make
+RUN apk add --no-cache bash tar musl-dev cmake make
 WORKDIR /src
 COPY . .
 # Cache mounts keep the registry and target/ out of every layer.
