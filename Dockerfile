@@ -30,7 +30,8 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 FROM public.ecr.aws/nullplatform/scopes/worker-bridge:2.0.1
 
 # OpenTofu >= 1.10 (S3 backend `use_lockfile`); Alpine's package is older, so the official
-# release binary, checked against the sha256 the release's SHA256SUMS gives.
+# release tarball, checked against its pinned sha256 (tofu_<version>_SHA256SUMS of the
+# release) before it is unpacked. A bump changes the version and both sums together.
 ARG TOFU_VERSION=1.13.1
 ARG TOFU_SHA256_AMD64=378ada19d4bc70c43732004e8159be771b23b9a5afdf059e5f8a2b3fa2c70a69
 ARG TOFU_SHA256_ARM64=9c1ef375aa1852db0b2888aa921b640c71f8140d4682aa4fec99378a64fa7dc3
