@@ -1,9 +1,10 @@
 //! lambda-scope: the AWS Lambda scope for the nullplatform agent.
-//! Each workflow step is a small binary in `src/bin/`; the logic lives in these
-//! modules, one concern each.
+//! Every workflow step is an entry in `commands` (one multicall binary, `src/bin/lambda-scope.rs`);
+//! the logic lives in these modules, one concern each.
 
 pub mod arn;
 pub mod aws;
+pub mod commands;
 pub mod config;
 pub mod context;
 pub mod credentials;

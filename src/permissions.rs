@@ -139,7 +139,7 @@ pub type Call = (&'static str, Res);
 /// The AWS calls one step binary makes.
 #[derive(Debug, Clone, Copy)]
 pub struct StepPermissions {
-    /// The binary's name (`src/bin/<binary>.rs`).
+    /// The step's name (its entry in `commands::COMMANDS`, checked by a test there).
     pub binary: &'static str,
     /// Whose credentials make these calls.
     pub caller: Caller,

@@ -559,8 +559,8 @@ pub mod cli {
     }
 
     /// Entry point of the `iam-policy` binary: the one place errors become a report.
-    pub fn main() -> ExitCode {
-        let cli = Cli::parse();
+    pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
+        let cli = Cli::parse_from(args);
         match run(&cli) {
             Ok(text) => {
                 print!("{text}");

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use serde_json::{Map, Value};
 
@@ -47,12 +48,16 @@ pub enum Format {
 }
 
 /// Where progress lines go. Telemetry workflows set `SCOPE_LOG_STREAM=stderr`
-/// because their stdout is the response body.
+/// because their stdout is the response body; `--format json` does the same for one
+/// step, whose stdout is then the JSON document alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogStream {
     Stdout,
     Stderr,
 }
+
+/// The process's progress stream: 0 until first chosen, then 1 (stdout) or 2 (stderr).
+static PROGRESS_STREAM: AtomicU8 = AtomicU8::new(0);
 
 impl LogStream {
     pub fn from_env() -> Self {
@@ -61,13 +66,33 @@ impl LogStream {
             _ => LogStream::Stdout,
         }
     }
+
+    /// The stream progress goes to in this process: chosen from the environment on first
+    /// use, unless [`progress_to_stderr`] chose stderr before.
+    pub fn current() -> Self {
+        match PROGRESS_STREAM.load(Ordering::Relaxed) {
+            1 => LogStream::Stdout,
+            2 => LogStream::Stderr,
+            _ => {
+                let chosen = LogStream::from_env();
+                PROGRESS_STREAM.store(chosen as u8 + 1, Ordering::Relaxed);
+                chosen
+            }
+        }
+    }
+}
+
+/// Sends this process's progress to stderr from now on: its stdout carries one
+/// document (a telemetry response, `--format json` outputs, diagnose results).
+pub fn progress_to_stderr() {
+    PROGRESS_STREAM.store(LogStream::Stderr as u8 + 1, Ordering::Relaxed);
 }
 
 /// Writes one progress line to the progress stream.
 pub fn progress(message: impl Display) {
     let line = format!("{message}\n");
     // A closed pipe must not turn progress into a crash; the step's result matters more.
-    let _ = match LogStream::from_env() {
+    let _ = match LogStream::current() {
         LogStream::Stdout => std::io::stdout().lock().write_all(line.as_bytes()),
         LogStream::Stderr => std::io::stderr().lock().write_all(line.as_bytes()),
     };
@@ -182,7 +207,8 @@ impl Outputs {
         Value::Object(object)
     }
 
-    /// Writes the shell form to `path` (created 0600 when it does not exist).
+    /// Writes the shell form to `path` (created 0600 when it does not exist). `path` may
+    /// be a pipe (the shim passes `/dev/fd/3`, so credentials never touch disk).
     pub fn write_shell_file(&self, path: &Path) -> std::io::Result<()> {
         let mut file = OpenOptions::new()
             .write(true)
@@ -191,7 +217,11 @@ impl Outputs {
             .mode(0o600)
             .open(path)?;
         file.write_all(self.to_shell().as_bytes())?;
-        file.sync_all()
+        // A pipe cannot be synced (EINVAL); a regular file must reach the disk whole.
+        if file.metadata()?.is_file() {
+            file.sync_all()?;
+        }
+        Ok(())
     }
 }
 
@@ -204,6 +234,10 @@ fn is_shell_name(name: &str) -> bool {
 /// Runs a step body and turns its result into outputs and an exit code: the only
 /// place a step's error is printed.
 pub fn run(args: &StepArgs, body: impl FnOnce() -> Result<Outputs, StepError>) -> ExitCode {
+    if args.format == Format::Json {
+        // stdout carries the outputs document alone.
+        progress_to_stderr();
+    }
     match body().and_then(|outputs| emit(args, &outputs)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{bash, repo_root, text};
+use common::{bash, bin_dir, repo_root, text};
 use serde_json::Value;
 
 /// Every action of the routing table: fixture → workflow (relative to the service path).
@@ -37,13 +37,6 @@ const TABLE: &[(&str, &str)] = &[
     ("metric-data", "workflows/metric/metric.yaml"),
     ("instance-data", "workflows/instance/list.yaml"),
 ];
-
-fn bin_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_scope-workflow"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// NP_ACTION_CONTEXT as the channel sends it: the fixture JSON wrapped in single quotes.
 fn action_context(fixture: &str) -> String {

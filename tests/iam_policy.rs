@@ -3,6 +3,8 @@
 //! to Lambda, every action of the permissions table present, each document under IAM's
 //! 6,144-character limit; and the command line (files, commands, usage errors).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::process::Command;
 
@@ -314,7 +316,7 @@ fn the_partition_follows_the_region() {
 // --- the command line -----------------------------------------------------------
 
 fn iam_policy(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_iam-policy"))
+    Command::new(common::bin_dir().join("iam-policy"))
         .args(args)
         .output()
         .expect("run iam-policy")

@@ -18,7 +18,7 @@ fn fixtures(name: &str) -> PathBuf {
 
 /// Runs `scope-workflow` with `args` and only PATH, HOME and `env` in its environment.
 fn runner(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scope-workflow"))
+    Command::new(common::bin_dir().join("scope-workflow"))
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

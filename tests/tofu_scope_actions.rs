@@ -132,7 +132,7 @@ fn reserved_concurrency_is_set_removed_and_validated() {
 
 #[test]
 fn provisioned_concurrency_workflow_is_valid_in_strict_mode() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scope-workflow"))
+    let output = std::process::Command::new(common::bin_dir().join("scope-workflow"))
         .arg("run")
         .arg(repo_root().join("workflows/scope/adjust_provisioned_concurrency.yaml"))
         .arg("--service-path")

@@ -27,6 +27,10 @@ pub struct ShimArgs {
     /// Passed by the step shim; left empty (the response is printed on stdout).
     #[arg(long, value_name = "FILE", hide = true)]
     pub outputs_file: Option<PathBuf>,
+    /// The response is always one JSON document on stdout (progress on stderr); `json`
+    /// is accepted so every step takes `--format json`.
+    #[arg(long, value_parser = ["json"], default_value = "json")]
+    pub format: String,
 }
 
 /// Runs one telemetry action: prints the response body (`answer`, or `on_error`'s
@@ -37,7 +41,7 @@ where
     F: Future<Output = Result<Value, StepError>>,
 {
     // stdout is the response body: progress goes to stderr whatever the caller set.
-    std::env::set_var("SCOPE_LOG_STREAM", "stderr");
+    crate::step::progress_to_stderr();
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

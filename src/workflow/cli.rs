@@ -131,8 +131,8 @@ pub struct RouteArgs {
 }
 
 /// Entry point of the binary.
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+pub fn main(args: Vec<std::ffi::OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     let (result, stream) = match cli.command {
         Command::Run(args) => run(&args),
         Command::Route(args) => (route(&args), Stream::Stderr),

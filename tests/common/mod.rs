@@ -13,10 +13,30 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Folder holding the step binaries cargo built for this test run.
+/// A folder laid out as the package's `bin/linux-<arch>/`: the `lambda-scope` binary cargo
+/// built for this test run and a link per command of its table, so steps run by their
+/// names (argv[0]) exactly as in the package. Made once; safe when tests race for it.
 pub fn bin_dir() -> PathBuf {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_assume-role-step"));
-    exe.parent().unwrap().to_path_buf()
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = PathBuf::from(env!("CARGO_BIN_EXE_lambda-scope"));
+        let dir = exe.parent().unwrap().join("lambda-scope-links");
+        std::fs::create_dir_all(&dir).unwrap();
+        let names = std::iter::once(lambda_scope::commands::BINARY).chain(
+            lambda_scope::commands::COMMANDS
+                .iter()
+                .map(|command| command.name),
+        );
+        for name in names {
+            match std::os::unix::fs::symlink(&exe, dir.join(name)) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(err) => panic!("could not link {name} in {}: {err}", dir.display()),
+            }
+        }
+        dir
+    })
+    .clone()
 }
 
 /// The `np` stand-in script.
@@ -277,7 +297,7 @@ pub fn context_fixture(name: &str) -> serde_json::Value {
 /// Runs `scope-workflow run <workflow> --service-path <repo> --strict [extra]` with
 /// exactly `env` (plus PATH and HOME), the way the agent runs a shipped workflow.
 pub fn run_workflow_strict(workflow: &Path, extra: &[&str], env: &[(String, String)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scope-workflow"))
+    Command::new(bin_dir().join("scope-workflow"))
         .arg("run")
         .arg(workflow)
         .arg("--service-path")

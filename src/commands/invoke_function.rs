@@ -1,10 +1,11 @@
 //! invoke-function: invokes the scope's function (main alias) with a JSON payload.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::scope_actions::invoke_step;
+use crate::step::{self, StepArgs};
+use crate::tofu::process_env;
 use clap::Parser;
-use lambda_scope::scope_actions::invoke_step;
-use lambda_scope::step::{self, StepArgs};
-use lambda_scope::tofu::process_env;
 
 /// Invokes the main alias synchronously and prints the status code and the response
 /// (first 4096 characters). A function error fails the action, with the response.
@@ -21,7 +22,8 @@ struct Cli {
     step: StepArgs,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, invoke_step(&process_env))
 }

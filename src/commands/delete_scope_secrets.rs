@@ -1,10 +1,11 @@
 //! delete-scope-secrets: removes the scope's Secrets Manager secrets when the scope is deleted.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::scope_actions::delete_scope_secrets_step;
+use crate::step::{self, StepArgs};
+use crate::tofu::process_env;
 use clap::Parser;
-use lambda_scope::scope_actions::delete_scope_secrets_step;
-use lambda_scope::step::{self, StepArgs};
-use lambda_scope::tofu::process_env;
 
 /// Deletes (without recovery window) every secret named nullplatform/<SCOPE_ID>/... or
 /// tagged nullplatform:scope-id=<SCOPE_ID>; each removal is reported, a secret already
@@ -20,7 +21,8 @@ struct Cli {
     step: StepArgs,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, delete_scope_secrets_step(&process_env))
 }

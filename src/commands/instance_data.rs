@@ -1,9 +1,10 @@
 //! instance-data: the `instance:data` telemetry action (the response is printed on stdout).
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::context::Context;
+use crate::telemetry::{self, instances, ShimArgs};
 use clap::Parser;
-use lambda_scope::context::Context;
-use lambda_scope::telemetry::{self, instances, ShimArgs};
 
 /// Lists the scope's function versions as instances and prints the response, one JSON
 /// document on stdout: {"results":[{"id","selector","details":{version, deployment_id,
@@ -27,8 +28,9 @@ struct Cli {
     function_name: Option<String>,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     let answer = async {
         let ctx = Context::from_env()?;
         instances::list_instances(&ctx, cli.function_name.as_deref()).await

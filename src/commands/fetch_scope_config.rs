@@ -1,12 +1,13 @@
 //! fetch-scope-config: the platform configuration (network, account, DNS, state
 //! bucket, placeholder image) every workflow after assume_role needs.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::context::Context;
+use crate::np::NpClient;
+use crate::scope_config::{fetch_scope_config, FetchOptions};
+use crate::step::{self, StepArgs};
 use clap::Parser;
-use lambda_scope::context::Context;
-use lambda_scope::np::NpClient;
-use lambda_scope::scope_config::{fetch_scope_config, FetchOptions};
-use lambda_scope::step::{self, StepArgs};
 
 /// Reads the scope's vpc, cloud-providers and scope-configurations providers and
 /// exports the values later steps use.
@@ -32,8 +33,9 @@ struct Cli {
     options: FetchOptions,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run(&cli.step, || {
         let ctx = Context::from_env()?;
         fetch_scope_config(&ctx, &NpClient::from_env(), &cli.options, &|name| {

@@ -1,9 +1,10 @@
 //! metric-read: the `metric:list` and metric telemetry actions (the response is printed on stdout).
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::context::Context;
+use crate::telemetry::{self, metrics, Arguments, ShimArgs};
 use clap::{Parser, ValueEnum};
-use lambda_scope::context::Context;
-use lambda_scope::telemetry::{self, metrics, Arguments, ShimArgs};
 
 /// Answers `metric:list` with the metric catalogue, or a metric request with CloudWatch
 /// GetMetricData, as one JSON document on stdout:
@@ -42,8 +43,9 @@ enum Request {
     Query,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     let ctx = Context::from_env();
     let args = ctx
         .as_ref()

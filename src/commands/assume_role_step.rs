@@ -1,9 +1,10 @@
 //! assume-role-step: the first step of every AWS-touching workflow.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::credentials::{assume_role_step, AssumeRoleSettings};
+use crate::step::{self, StepArgs};
 use clap::Parser;
-use lambda_scope::credentials::{assume_role_step, AssumeRoleSettings};
-use lambda_scope::step::{self, StepArgs};
 
 /// Resolves the IAM role this workflow acts as and assumes it.
 ///
@@ -27,7 +28,8 @@ struct Cli {
     settings: AssumeRoleSettings,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, assume_role_step(&cli.settings))
 }

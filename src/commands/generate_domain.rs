@@ -1,10 +1,11 @@
 //! generate-domain: the scope's domain, validated and recorded on the scope.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::domain::generate_domain_step;
+use crate::step::{self, StepArgs};
+use crate::tofu::process_env;
 use clap::Parser;
-use lambda_scope::domain::generate_domain_step;
-use lambda_scope::step::{self, StepArgs};
-use lambda_scope::tofu::process_env;
 
 /// Builds the scope domain <namespace>-<application>-<scope>[.<account>].<zone name>,
 /// checks it against DNS limits (253 characters, 63 per label, letters, digits, inner
@@ -24,7 +25,8 @@ struct Cli {
     step: StepArgs,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run(&cli.step, || generate_domain_step(&process_env))
 }

@@ -1,10 +1,11 @@
 //! wait-provisioned-concurrency: waits for the main alias's provisioned concurrency.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::context::Context;
+use crate::deploy::provisioned::{wait_provisioned_concurrency, ProvisionedSettings};
+use crate::step::{self, StepArgs};
 use clap::Parser;
-use lambda_scope::context::Context;
-use lambda_scope::deploy::provisioned::{wait_provisioned_concurrency, ProvisionedSettings};
-use lambda_scope::step::{self, StepArgs};
 
 /// When the scope has provisioned concurrency (CONTEXT
 /// .scope.capabilities.provisioned_concurrency.type = provisioned), waits until the main
@@ -26,8 +27,9 @@ struct Cli {
     settings: ProvisionedSettings,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, async {
         let ctx = Context::from_env()?;
         wait_provisioned_concurrency(&ctx, &cli.settings).await

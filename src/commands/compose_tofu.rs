@@ -1,9 +1,10 @@
 //! compose-tofu: builds the scope's OpenTofu working directory from the modules in tofu/.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::step::{self, StepArgs};
+use crate::tofu::{compose::compose_step, process_env};
 use clap::Parser;
-use lambda_scope::step::{self, StepArgs};
-use lambda_scope::tofu::{compose::compose_step, process_env};
 
 /// Copies the modules the scope needs from $SERVICE_PATH/tofu (or TOFU_MODULES_DIR) into
 /// $OUTPUT_DIR/tofu — provider/aws, iam and compute/lambda always; networking/api_gateway
@@ -42,7 +43,8 @@ struct Cli {
     step: StepArgs,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, compose_step(&process_env))
 }

@@ -1,9 +1,10 @@
 //! publish-version: publishes the function's $LATEST as this deployment's version.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::deploy::version::{publish_version, PublishSettings};
+use crate::step::{self, StepArgs};
 use clap::Parser;
-use lambda_scope::deploy::version::{publish_version, PublishSettings};
-use lambda_scope::step::{self, StepArgs};
 
 /// Publishes $LATEST as a numbered version whose description is DEPLOYMENT_ID (how later
 /// actions find the deployment's version), after any running update has finished.
@@ -21,7 +22,8 @@ struct Cli {
     settings: PublishSettings,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, publish_version(&cli.settings))
 }

@@ -1,9 +1,10 @@
 //! tofu-step: runs OpenTofu for the scope (init with the S3 backend, then apply or destroy).
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::step::{self, StepArgs};
+use crate::tofu::{process_env, tofu_step};
 use clap::Parser;
-use lambda_scope::step::{self, StepArgs};
-use lambda_scope::tofu::{process_env, tofu_step};
 
 /// Runs `tofu init` with the scope's S3 backend (state `lambda/<SCOPE_ID>/terraform.tfstate`
 /// in TOFU_STATE_BUCKET, lock file on), then `tofu apply` or `tofu destroy`, printing
@@ -36,7 +37,8 @@ struct Cli {
     step: StepArgs,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run(&cli.step, || tofu_step(&process_env))
 }

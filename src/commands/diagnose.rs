@@ -1,9 +1,10 @@
 //! diagnose: the checks of a scope or deployment diagnosis, run concurrently.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::diagnose::report::{diagnose_step, DiagnoseOptions};
+use crate::step::{self, Format, StepArgs};
 use clap::Parser;
-use lambda_scope::diagnose::report::{diagnose_step, DiagnoseOptions};
-use lambda_scope::step::{self, Format, StepArgs};
 
 /// Diagnoses a scope (or, with DEPLOYMENT_ID, a deployment): each check ends passed,
 /// failed, warning or skipped, with its evidence and, when not passed, the likely
@@ -32,13 +33,15 @@ struct Cli {
     options: DiagnoseOptions,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let json = cli.step.format == Format::Json;
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
+    // With --format json, stdout carries the results document alone (the report goes to
+    // stderr); `--list` prints its outputs as any step does.
+    let json = cli.step.format == Format::Json && !cli.options.list;
     let mut step_args = cli.step.clone();
     if json {
-        // stdout carries the results document alone; the report moves to stderr.
-        std::env::set_var("SCOPE_LOG_STREAM", "stderr");
+        step::progress_to_stderr();
         step_args.format = Format::Shell;
     }
     let env = |name: &str| std::env::var(name).ok();

@@ -1,10 +1,11 @@
 //! update-function-configuration: the function's settings and the deployment's parameters.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::context::Context;
+use crate::deploy::configuration::{update_function_configuration, ConfigurationSettings};
+use crate::step::{self, StepArgs};
 use clap::Parser;
-use lambda_scope::context::Context;
-use lambda_scope::deploy::configuration::{update_function_configuration, ConfigurationSettings};
-use lambda_scope::step::{self, StepArgs};
 
 /// Sets memory, timeout, ephemeral storage, runtime and handler (Zip only), layers, VPC
 /// and environment variables, then waits until Lambda reports LastUpdateStatus
@@ -35,8 +36,9 @@ struct Cli {
     settings: ConfigurationSettings,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, async {
         let ctx = Context::from_env()?;
         update_function_configuration(&ctx, &cli.settings, &|name| std::env::var(name).ok()).await

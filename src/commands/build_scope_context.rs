@@ -1,10 +1,11 @@
 //! build-scope-context: the names and settings scope workflows derive from CONTEXT.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::context::Context;
+use crate::scope_context::build_scope_context;
+use crate::step::{self, StepArgs};
 use clap::Parser;
-use lambda_scope::context::Context;
-use lambda_scope::scope_context::build_scope_context;
-use lambda_scope::step::{self, StepArgs};
 
 /// Derives the scope's names and settings from CONTEXT for scope workflows
 /// (create, update, delete, custom scope actions).
@@ -31,8 +32,9 @@ struct Cli {
     step: StepArgs,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run(&cli.step, || {
         let ctx = Context::from_env()?;
         build_scope_context(&ctx, &|name| std::env::var(name).ok())

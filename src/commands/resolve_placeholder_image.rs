@@ -1,10 +1,11 @@
 //! resolve-placeholder-image: the code a new function is created with (Zip package or ECR image).
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::placeholder::resolve_placeholder_step;
+use crate::step::{self, StepArgs};
+use crate::tofu::process_env;
 use clap::Parser;
-use lambda_scope::placeholder::resolve_placeholder_step;
-use lambda_scope::step::{self, StepArgs};
-use lambda_scope::tofu::process_env;
 
 /// Zip scopes: writes the embedded placeholder package to $OUTPUT_DIR/placeholder.zip.
 /// Image scopes: takes PLACEHOLDER_IMAGE_URI exactly as given (`:latest` added only when
@@ -24,7 +25,8 @@ struct Cli {
     step: StepArgs,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, resolve_placeholder_step(&process_env))
 }

@@ -1,10 +1,11 @@
 //! adjust-concurrency: sets or removes the function's reserved or provisioned concurrency.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::scope_actions::adjust_concurrency_step;
+use crate::step::{self, StepArgs};
+use crate::tofu::process_env;
 use clap::Parser;
-use lambda_scope::scope_actions::adjust_concurrency_step;
-use lambda_scope::step::{self, StepArgs};
-use lambda_scope::tofu::process_env;
 
 /// Sets the function's reserved concurrency (CONCURRENCY_KIND=reserved) or the main
 /// alias's provisioned concurrency (CONCURRENCY_KIND=provisioned) to a whole number
@@ -22,7 +23,8 @@ struct Cli {
     step: StepArgs,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, adjust_concurrency_step(&process_env))
 }

@@ -1,9 +1,10 @@
 //! update-alias: routes the main alias's traffic for each deployment action.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::deploy::alias::{update_alias, AliasSettings};
+use crate::step::{self, StepArgs};
 use clap::Parser;
-use lambda_scope::deploy::alias::{update_alias, AliasSettings};
-use lambda_scope::step::{self, StepArgs};
 
 /// Routes the main alias for a deployment action (ALIAS_STRATEGY):
 ///
@@ -32,7 +33,8 @@ struct Cli {
     settings: AliasSettings,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, update_alias(&cli.settings))
 }

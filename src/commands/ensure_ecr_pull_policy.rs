@@ -1,9 +1,10 @@
 //! ensure-ecr-pull-policy: lets Lambda pull the deployment's image from its ECR repository.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::ecr::ensure_pull_policy;
+use crate::step::{self, StepArgs};
 use clap::Parser;
-use lambda_scope::ecr::ensure_pull_policy;
-use lambda_scope::step::{self, StepArgs};
 
 /// Makes sure the ECR repository policy of IMAGE_URI lets lambda.amazonaws.com run
 /// ecr:BatchGetImage and ecr:GetDownloadUrlForLayer.
@@ -31,8 +32,9 @@ struct Cli {
     package_type: String,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(
         &cli.step,
         ensure_pull_policy(&cli.image_uri, &cli.package_type),

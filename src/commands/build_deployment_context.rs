@@ -1,11 +1,12 @@
 //! build-deployment-context: the names, asset and blue/green versions deployment
 //! workflows derive from CONTEXT and the function.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::context::Context;
+use crate::scope_context::{build_deployment_context, DeploymentOptions};
+use crate::step::{self, StepArgs};
 use clap::Parser;
-use lambda_scope::context::Context;
-use lambda_scope::scope_context::{build_deployment_context, DeploymentOptions};
-use lambda_scope::step::{self, StepArgs};
 
 /// Derives a deployment's names, asset location and blue/green versions for
 /// deployment workflows.
@@ -37,8 +38,9 @@ struct Cli {
     options: DeploymentOptions,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, async {
         let ctx = Context::from_env()?;
         build_deployment_context(&ctx, &cli.options, &|name| std::env::var(name).ok()).await

@@ -1,9 +1,10 @@
 //! update-function-code: deploys the release's image or zip to the function's $LATEST.
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::deploy::code::{update_function_code, CodeSettings};
+use crate::step::{self, StepArgs};
 use clap::Parser;
-use lambda_scope::deploy::code::{update_function_code, CodeSettings};
-use lambda_scope::step::{self, StepArgs};
 
 /// Points the function's $LATEST at the deployment's code and waits until Lambda reports
 /// LastUpdateStatus Successful (bounded by DEPLOYMENT_MAX_WAIT_IN_SECONDS).
@@ -26,7 +27,8 @@ struct Cli {
     settings: CodeSettings,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run_async(&cli.step, update_function_code(&cli.settings))
 }

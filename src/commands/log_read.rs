@@ -1,9 +1,10 @@
 //! log-read: the `log:read` telemetry action (the response is printed on stdout).
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::context::Context;
+use crate::telemetry::{self, logs, ShimArgs};
 use clap::Parser;
-use lambda_scope::context::Context;
-use lambda_scope::telemetry::{self, logs, ShimArgs};
 
 /// Reads the scope's function logs from CloudWatch Logs and prints the response,
 /// one JSON document on stdout: {"results":[{"message","datetime","instance","id",
@@ -28,8 +29,9 @@ struct Cli {
     function_name: Option<String>,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     let answer = async {
         let ctx = Context::from_env()?;
         logs::read_logs(&ctx, cli.function_name.as_deref()).await

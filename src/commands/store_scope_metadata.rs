@@ -1,11 +1,12 @@
 //! store-scope-metadata: keeps the scope's ALB rule priority on its NRN (or removes it).
+use std::ffi::OsString;
 use std::process::ExitCode;
 
+use crate::np::NpClient;
+use crate::scope_metadata::store_scope_metadata;
+use crate::step::{self, StepArgs};
+use crate::tofu::process_env;
 use clap::Parser;
-use lambda_scope::np::NpClient;
-use lambda_scope::scope_metadata::store_scope_metadata;
-use lambda_scope::step::{self, StepArgs};
-use lambda_scope::tofu::process_env;
 
 /// Stores the ALB listener-rule priority a private scope took on the scope's NRN
 /// (`np nrn patch --nrn $SCOPE_NRN --body '{"lambda.alb_rule_priority": N}'`), or, on
@@ -27,8 +28,9 @@ struct Cli {
     step: StepArgs,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// The step's entry: `args` are its command line, program name first.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = Cli::parse_from(args);
     step::run(&cli.step, || {
         store_scope_metadata(&NpClient::from_env(), cli.clear, &process_env)
     })

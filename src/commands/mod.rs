@@ -1,0 +1,387 @@
+//! The one table of what the `lambda-scope` binary runs: every workflow step and the two
+//! tools, each with its one-line purpose and its entry function. `--list`, the argv[0]
+//! dispatch, the package's links and the tests that check shims and workflows read it.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::ExitCode;
+
+mod adjust_concurrency;
+mod assume_role_step;
+mod build_deployment_context;
+mod build_scope_context;
+mod compose_tofu;
+mod delete_scope_secrets;
+mod diagnose;
+mod ensure_ecr_pull_policy;
+mod fetch_scope_config;
+mod generate_domain;
+mod instance_data;
+mod invoke_function;
+mod log_read;
+mod metric_read;
+mod publish_version;
+mod resolve_placeholder_image;
+mod store_scope_metadata;
+mod tofu_step;
+mod update_alias;
+mod update_function_code;
+mod update_function_configuration;
+mod wait_provisioned_concurrency;
+
+/// What a table entry is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A workflow step: it has a sourced shim `steps/<name>` and a permissions entry.
+    Step,
+    /// A command for people and the entrypoint (no shim).
+    Tool,
+}
+
+/// One command of the multicall binary.
+#[derive(Debug, Clone, Copy)]
+pub struct Command {
+    /// The name workflows, shims and operators use (also the link name in the package).
+    pub name: &'static str,
+    /// One line on what it does, printed by `lambda-scope --list`.
+    pub purpose: &'static str,
+    pub kind: Kind,
+    /// The entry: its command line, program name first (as clap expects).
+    pub main: fn(Vec<OsString>) -> ExitCode,
+}
+
+/// Commands are the same when their names are: the table holds each name once.
+impl PartialEq for Command {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Command {}
+
+const fn step(
+    name: &'static str,
+    purpose: &'static str,
+    main: fn(Vec<OsString>) -> ExitCode,
+) -> Command {
+    Command {
+        name,
+        purpose,
+        kind: Kind::Step,
+        main,
+    }
+}
+
+/// Every command, steps first in the order a deployment meets them, then the tools.
+pub const COMMANDS: &[Command] = &[
+    step(
+        "assume-role-step",
+        "resolves the scope's IAM role and assumes it (the first step of every AWS workflow)",
+        assume_role_step::main,
+    ),
+    step(
+        "fetch-scope-config",
+        "reads the network, account, DNS, state bucket and placeholder configuration",
+        fetch_scope_config::main,
+    ),
+    step(
+        "build-scope-context",
+        "derives the scope's names and settings from CONTEXT",
+        build_scope_context::main,
+    ),
+    step(
+        "build-deployment-context",
+        "derives a deployment's names, asset and blue/green versions",
+        build_deployment_context::main,
+    ),
+    step(
+        "resolve-placeholder-image",
+        "the code a new function is created with (embedded zip or private ECR image)",
+        resolve_placeholder_image::main,
+    ),
+    step(
+        "generate-domain",
+        "builds the scope's domain, validates it and records it on the scope",
+        generate_domain::main,
+    ),
+    step(
+        "compose-tofu",
+        "composes the scope's OpenTofu working directory and what to adopt from AWS",
+        compose_tofu::main,
+    ),
+    step(
+        "tofu-step",
+        "runs OpenTofu for the scope (init with the S3 backend, apply or destroy)",
+        tofu_step::main,
+    ),
+    step(
+        "store-scope-metadata",
+        "keeps a private scope's ALB rule priority on its NRN, or clears it",
+        store_scope_metadata::main,
+    ),
+    step(
+        "delete-scope-secrets",
+        "removes the scope's Secrets Manager secrets when the scope is deleted",
+        delete_scope_secrets::main,
+    ),
+    step(
+        "ensure-ecr-pull-policy",
+        "lets Lambda pull the deployment's image from its ECR repository",
+        ensure_ecr_pull_policy::main,
+    ),
+    step(
+        "update-function-code",
+        "deploys the release's image or zip to the function's $LATEST",
+        update_function_code::main,
+    ),
+    step(
+        "update-function-configuration",
+        "sets the function's settings and the deployment's parameters",
+        update_function_configuration::main,
+    ),
+    step(
+        "publish-version",
+        "publishes $LATEST as the deployment's version",
+        publish_version::main,
+    ),
+    step(
+        "update-alias",
+        "routes the main alias's traffic for each deployment action",
+        update_alias::main,
+    ),
+    step(
+        "wait-provisioned-concurrency",
+        "waits for the main alias's provisioned concurrency to be ready",
+        wait_provisioned_concurrency::main,
+    ),
+    step(
+        "adjust-concurrency",
+        "sets or removes the function's reserved or provisioned concurrency",
+        adjust_concurrency::main,
+    ),
+    step(
+        "invoke-function",
+        "invokes the scope's function (main alias) with a JSON payload",
+        invoke_function::main,
+    ),
+    step(
+        "diagnose",
+        "diagnoses a scope or deployment, the checks run concurrently",
+        diagnose::main,
+    ),
+    step(
+        "log-read",
+        "answers log:read from CloudWatch Logs (the response on stdout)",
+        log_read::main,
+    ),
+    step(
+        "metric-read",
+        "answers metric:list and metric queries from CloudWatch (the response on stdout)",
+        metric_read::main,
+    ),
+    step(
+        "instance-data",
+        "answers instance:data with the function's versions (the response on stdout)",
+        instance_data::main,
+    ),
+    Command {
+        name: "scope-workflow",
+        purpose: "runs a workflow locally as the agent would, and routes notifications",
+        kind: Kind::Tool,
+        main: crate::workflow::cli::main,
+    },
+    Command {
+        name: "iam-policy",
+        purpose: "renders the least-privilege IAM policies and lists each step's AWS calls",
+        kind: Kind::Tool,
+        main: crate::policy::cli::main,
+    },
+];
+
+/// The name of the multicall binary itself.
+pub const BINARY: &str = "lambda-scope";
+
+/// The command called `name`, if there is one.
+pub fn find(name: &str) -> Option<&'static Command> {
+    COMMANDS.iter().find(|command| command.name == name)
+}
+
+/// The workflow steps (entries with a shim).
+pub fn steps() -> impl Iterator<Item = &'static Command> {
+    COMMANDS.iter().filter(|command| command.kind == Kind::Step)
+}
+
+/// How the binary was asked to run something.
+#[derive(Debug, PartialEq, Eq)]
+enum Invocation {
+    /// Run this command with these arguments (program name first).
+    Run(&'static Command, Vec<OsString>),
+    List,
+    Help,
+    Version,
+    Unknown(String),
+}
+
+/// Invoked as a link named after a command (argv[0]), or as `lambda-scope <command> …`.
+fn invocation(mut args: Vec<OsString>) -> Invocation {
+    let program = args
+        .first()
+        .and_then(|arg0| Path::new(arg0).file_name())
+        .and_then(|name| name.to_str())
+        .and_then(find);
+    if let Some(command) = program {
+        return Invocation::Run(command, args);
+    }
+    let first = args.get(1).map(|arg| arg.to_string_lossy().into_owned());
+    match first.as_deref() {
+        None | Some("--help" | "-h" | "help") => Invocation::Help,
+        Some("--list") => Invocation::List,
+        Some("--version" | "-V") => Invocation::Version,
+        Some(name) => match find(name) {
+            Some(command) => {
+                args.remove(0);
+                Invocation::Run(command, args)
+            }
+            None => Invocation::Unknown(name.to_string()),
+        },
+    }
+}
+
+/// `lambda-scope --list`: one line per command, name and purpose.
+pub fn list() -> String {
+    let width = COMMANDS.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    COMMANDS
+        .iter()
+        .map(|command| format!("{:width$}  {}\n", command.name, command.purpose))
+        .collect()
+}
+
+fn usage() -> String {
+    format!(
+        "{BINARY} {}: the AWS Lambda scope for the nullplatform agent, every step in one binary.\n\n\
+         Usage: {BINARY} <command> [args...]   (or run a link named after the command)\n       \
+         {BINARY} <command> --help\n       {BINARY} --list | --version\n\nCommands:\n{}",
+        env!("CARGO_PKG_VERSION"),
+        list()
+            .lines()
+            .map(|line| format!("  {line}\n"))
+            .collect::<String>()
+    )
+}
+
+/// The binary's `main`: finds the command and runs it.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    match invocation(args) {
+        Invocation::Run(command, args) => (command.main)(args),
+        Invocation::List => {
+            print!("{}", list());
+            ExitCode::SUCCESS
+        }
+        Invocation::Help => {
+            print!("{}", usage());
+            ExitCode::SUCCESS
+        }
+        Invocation::Version => {
+            println!("{BINARY} {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Invocation::Unknown(name) => {
+            // Progress stream rules do not apply yet: no step runs, so this goes to stderr.
+            eprintln!("❌ unknown command '{name}'");
+            eprintln!("💡 {BINARY} runs one of the commands in its table; '{name}' is not one");
+            eprintln!(
+                "🔧 run '{BINARY} --list' for the commands, then '{BINARY} <command> --help'"
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
+        names.sort();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "a command is listed twice");
+        assert!(
+            find(BINARY).is_none(),
+            "no command may be named like the binary"
+        );
+    }
+
+    #[test]
+    fn a_link_named_after_a_step_runs_that_step_with_all_its_arguments() {
+        let got = invocation(args(&["/pkg/bin/linux-amd64/tofu-step", "--help"]));
+        assert_eq!(
+            got,
+            Invocation::Run(
+                find("tofu-step").unwrap(),
+                args(&["/pkg/bin/linux-amd64/tofu-step", "--help"])
+            )
+        );
+    }
+
+    #[test]
+    fn the_first_argument_names_the_command_when_invoked_as_the_binary() {
+        let got = invocation(args(&["/x/lambda-scope", "diagnose", "--list"]));
+        assert_eq!(
+            got,
+            Invocation::Run(find("diagnose").unwrap(), args(&["diagnose", "--list"]))
+        );
+        assert_eq!(
+            invocation(args(&["lambda-scope", "--list"])),
+            Invocation::List
+        );
+        assert_eq!(invocation(args(&["lambda-scope"])), Invocation::Help);
+        assert_eq!(
+            invocation(args(&["lambda-scope", "-V"])),
+            Invocation::Version
+        );
+        assert_eq!(
+            invocation(args(&["lambda-scope", "../etc/passwd"])),
+            Invocation::Unknown("../etc/passwd".into())
+        );
+    }
+
+    #[test]
+    fn list_names_every_command_once_with_its_purpose() {
+        let listing = list();
+        assert_eq!(listing.lines().count(), COMMANDS.len());
+        for command in COMMANDS {
+            assert!(
+                listing
+                    .lines()
+                    .any(|line| line.starts_with(command.name) && line.ends_with(command.purpose)),
+                "{}",
+                command.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_step_has_a_permissions_entry_and_every_entry_is_a_step() {
+        for step in steps() {
+            assert!(
+                crate::permissions::for_binary(step.name).is_some(),
+                "{} has no entry in permissions::STEP_ACTIONS",
+                step.name
+            );
+        }
+        for entry in crate::permissions::STEP_ACTIONS {
+            assert!(
+                find(entry.binary).is_some_and(|c| c.kind == Kind::Step),
+                "permissions::STEP_ACTIONS names {}, which is not a step",
+                entry.binary
+            );
+        }
+    }
+}
