@@ -78,6 +78,27 @@ impl Context {
         })
     }
 
+    /// Fails, naming the first of `paths` (dotted) CONTEXT lacks, unless every one is
+    /// present: a step that changes AWS from these values must never fall back to
+    /// defaults because the context is missing (`derived` says what it derives from them).
+    pub fn require_present(&self, paths: &[&str], derived: &str) -> Result<(), StepError> {
+        let Some(missing) = paths.iter().find(|path| self.get(path).is_none()) else {
+            return Ok(());
+        };
+        let empty = self.value.as_object().is_none_or(|map| map.is_empty());
+        Err(StepError::new(format!(
+            "CONTEXT has no .{missing}: {derived} come from it, so nothing was changed"
+        ))
+        .cause(if empty {
+            "CONTEXT is unset or {}: the workflow ran without the engine's built context"
+        } else {
+            "the action was not started with a fully built context, or the field was renamed"
+        })
+        .fix("run the action through the entrypoint (np service workflow exec --build-context), or pass a built context with `scope-workflow run --context <file>`")
+        .fix(format!("check it: `echo \"$CONTEXT\" | jq .{missing}`"))
+        .usage())
+    }
+
     /// The merged attributes of a provider category the built context carries
     /// (`.providers["<category>"]`), when present.
     pub fn provider(&self, category: &str) -> Option<&Value> {

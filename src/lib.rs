@@ -12,6 +12,7 @@ pub mod deploy;
 pub mod diagnose;
 pub mod domain;
 pub mod ecr;
+pub mod ids;
 pub mod np;
 pub mod permissions;
 pub mod placeholder;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::ids;
 use crate::report::StepError;
 use crate::step::Outputs;
 
@@ -127,6 +128,12 @@ impl Notification {
                 .and_then(|p| p.get("deployment_id")),
         )
         .filter(|id| id != "null");
+        if !scope_id.is_empty() {
+            ids::check_id("scope id", "the notification's scope_id", &scope_id)?;
+        }
+        if let Some(id) = &deployment_id {
+            ids::check_id("deployment id", ".notification.parameters.deployment_id", id)?;
+        }
         let action = text(notification.get("action")).unwrap_or_default();
         let slug = text(notification.get("slug")).unwrap_or_default();
         let action_type = text(notification.get("type")).unwrap_or_default();
@@ -172,7 +179,8 @@ impl Notification {
             names.push(self.action_type.clone());
         }
         if names.is_empty() && !self.slug.is_empty() {
-            // A custom action an operator added: its slug (dashes as underscores) names the file.
+            // A custom action an operator added: its slug (dashes as underscores) names
+            // the file, so `route` checks it is a plain slug first.
             names.push(self.slug.replace('-', "_"));
         }
         (Kind::Scope, names)
@@ -214,6 +222,12 @@ pub fn route(
 ) -> Result<Route, StepError> {
     let notification = Notification::parse(raw)?;
     let (kind, names) = notification.target();
+    // Names from the routing tables are plain; a custom slug must be checked before it
+    // becomes a path (`../../x` would run any x.yaml on the machine).
+    if let Some(bad) = names.iter().find(|name| ids::check_slug(name).is_err()) {
+        ids::check_slug(&notification.slug)?;
+        ids::check_slug(bad)?;
+    }
     let roots: Vec<&Path> = std::iter::once(service_path)
         .chain(overrides_paths.iter().map(PathBuf::as_path))
         .collect();

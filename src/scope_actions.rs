@@ -200,18 +200,27 @@ pub async fn adjust_concurrency_step(env: Env<'_>) -> Result<Outputs, StepError>
 pub const MAX_SHOWN_RESPONSE: usize = 4096;
 
 /// The invocation payload: `INVOKE_PAYLOAD`, else the action's `.parameters.payload`
-/// (an object, or a string holding JSON), else `{}`; it must be valid JSON.
+/// (an object, or a string holding JSON), else `{}` when the action's parameters have
+/// none; a CONTEXT without `.parameters` is an error. It must be valid JSON.
 pub fn invoke_payload(env: Env) -> Result<String, StepError> {
-    let from_context = match env("CONTEXT") {
-        Some(text) => Context::parse(&text)?.get("parameters.payload").cloned(),
-        None => None,
+    if let Some(text) = env("INVOKE_PAYLOAD") {
+        return checked_payload(text);
+    }
+    // The action's parameters decide the payload: without a context there is nothing to send.
+    let ctx = match env("CONTEXT") {
+        Some(text) => Context::parse(&text)?,
+        None => Context::default(),
     };
-    let text = match (env("INVOKE_PAYLOAD"), from_context) {
-        (Some(text), _) => text,
-        (None, Some(serde_json::Value::String(text))) => text,
-        (None, Some(value)) => value.to_string(),
-        (None, None) => "{}".to_string(),
+    ctx.require_present(&["parameters"], "the invocation payload (.parameters.payload)")?;
+    let text = match ctx.get("parameters.payload").cloned() {
+        Some(serde_json::Value::String(text)) => text,
+        Some(value) => value.to_string(),
+        None => "{}".to_string(),
     };
+    checked_payload(text)
+}
+
+fn checked_payload(text: String) -> Result<String, StepError> {
     serde_json::from_str::<serde_json::Value>(&text).map_err(|err| {
         StepError::new(format!("the invocation payload is not valid JSON: {err}"))
             .cause("the action's payload parameter was mistyped")
@@ -399,7 +408,14 @@ mod tests {
         assert_eq!(invoke_payload(&env).unwrap(), r#"{"ping":1}"#);
         let env = |name: &str| (name == "INVOKE_PAYLOAD").then(|| "{nope".to_string());
         assert_eq!(invoke_payload(&env).unwrap_err().exit_code, 2);
-        assert_eq!(invoke_payload(&|_: &str| None).unwrap(), "{}");
+        // Parameters without a payload send {}; no parameters at all (no context) send nothing.
+        let env = |name: &str| {
+            (name == "CONTEXT").then(|| r#"{"parameters": {"scope_id": "7"}}"#.to_string())
+        };
+        assert_eq!(invoke_payload(&env).unwrap(), "{}");
+        let err = invoke_payload(&|_: &str| None).unwrap_err();
+        assert_eq!(err.exit_code, 2);
+        assert!(err.what.contains(".parameters"), "{}", err.what);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
 use crate::config::{Resolved, Setting, Source};
 use crate::context::Context;
+use crate::ids;
 use crate::report::StepError;
 use crate::step::{progress, warn, Outputs};
 
@@ -62,6 +63,7 @@ pub struct ScopeNames {
 impl ScopeNames {
     pub fn from_context(ctx: &Context) -> Result<Self, StepError> {
         let scope_id = required(ctx, "scope.id")?;
+        ids::check_id("scope id", ".scope.id", &scope_id)?;
         let scope_slug = required(ctx, "scope.slug")?;
         let application_slug = required(ctx, "application.slug")?;
         Ok(ScopeNames {
@@ -251,6 +253,8 @@ pub fn architecture(ctx: &Context, env: Env) -> Result<String, StepError> {
 /// Where steps write files for this scope: `$NP_OUTPUT_DIR/output/<scope id>`, else
 /// `$SERVICE_PATH/output/<scope id>`, else `./output/<scope id>`; created here.
 pub fn output_dir(scope_id: &str, env: Env) -> Result<PathBuf, StepError> {
+    // The one folder compose-tofu clears of *.tf files: never outside NP_OUTPUT_DIR.
+    ids::check_id("scope id", "the scope", scope_id)?;
     let base = ["NP_OUTPUT_DIR", "SERVICE_PATH"]
         .iter()
         .find_map(|name| env(name).filter(|value| !value.is_empty()))
@@ -603,6 +607,7 @@ pub async fn build_deployment_context(
     progress("🔍 Building deployment context...");
     let common = common(ctx, env)?;
     let deployment_id = required(ctx, "deployment.id")?;
+    ids::check_id("deployment id", ".deployment.id", &deployment_id)?;
     let (package, asset) = deployment_asset(ctx, options.require_asset)?;
     let strategy = optional(ctx, "deployment.strategy")?.unwrap_or_else(|| "initial".into());
     let traffic = desired_traffic(ctx)?;

@@ -235,6 +235,8 @@ fn compose(extra: &[(&str, &str)]) -> Result<Composition, String> {
         ("HOSTED_PRIVATE_ZONE_ID".into(), "Z0PRIVATE".into()),
         ("SCOPE_DOMAIN".into(), "prod-shop-api.example.com".into()),
         ("LOG_RETENTION_DAYS".into(), "14".into()),
+        // The built context an apply derives memory, timeout and VPC placement from.
+        ("CONTEXT".into(), r#"{"scope":{"capabilities":{}}}"#.into()),
     ];
     env.retain(|(key, _)| !extra.iter().any(|(k, _)| k == key));
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));

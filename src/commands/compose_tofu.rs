@@ -20,7 +20,8 @@ use clap::Parser;
 /// lambda.alb_rule_priority, read with np nrn read — NP_CLI; else the scope's existing
 /// rule's priority or the lowest free one on the listener, read with DescribeRules);
 /// LOG_RETENTION_DAYS; the scope's capabilities memory, timeout and vpc_enabled in
-/// CONTEXT, else LAMBDA_MEMORY, LAMBDA_TIMEOUT, LAMBDA_VPC_ENABLED (the settings
+/// CONTEXT (an apply without .scope.capabilities is an error: nothing is composed),
+/// else LAMBDA_MEMORY, LAMBDA_TIMEOUT, LAMBDA_VPC_ENABLED (the settings
 /// deployments use; VPC-enabled needs AWS_SUBNET_IDS and SECURITY_GROUP_IDS);
 /// API_CERTIFICATE_ARN; LAMBDA_EXECUTION_ROLE_PREFIX (below scope-configurations
 /// lambda.execution_role_prefix in CONTEXT; default np-lambda-);

@@ -11,7 +11,8 @@ use clap::Parser;
 /// (first 4096 characters). A function error fails the action, with the response.
 ///
 /// Reads INVOKE_PAYLOAD (else CONTEXT .parameters.payload, an object or a JSON string;
-/// default {}), LAMBDA_FUNCTION_NAME (build-scope-context), LAMBDA_MAIN_ALIAS_NAME
+/// {} when the parameters have none; a CONTEXT without .parameters is an error and
+/// nothing is invoked), LAMBDA_FUNCTION_NAME (build-scope-context), LAMBDA_MAIN_ALIAS_NAME
 /// (default main), AWS_REGION, AWS_ENDPOINT_URL[_LAMBDA].
 ///
 /// Outputs: INVOKE_STATUS_CODE.

@@ -18,7 +18,8 @@ use clap::Parser;
 /// Parameter values are never printed.
 ///
 /// Reads CONTEXT (.scope.capabilities memory, timeout, ephemeral_storage, layers,
-/// vpc_enabled; .parameters), LAMBDA_FUNCTION_NAME, PACKAGE_TYPE, RUNTIME, HANDLER,
+/// vpc_enabled; .parameters.results — both required: without them nothing is changed),
+/// LAMBDA_FUNCTION_NAME, PACKAGE_TYPE, RUNTIME, HANDLER,
 /// PARAMETERS_STRATEGY, SECRETS_MANAGER_SECRET_NAME, RESOURCE_TAGS_JSON, LAMBDA_MEMORY,
 /// LAMBDA_TIMEOUT, LAMBDA_EPHEMERAL_STORAGE, LAMBDA_VPC_ENABLED (fallbacks for the
 /// capabilities), AWS_SUBNET_IDS, SECURITY_GROUP_IDS, USE_NULL_AGENT (default false),

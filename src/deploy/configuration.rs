@@ -213,6 +213,12 @@ pub fn vpc_placement(ctx: &Context, env: Env) -> Result<Option<VpcPlacement>, St
 /// environment (build-deployment-context and fetch-scope-config outputs, operator
 /// settings), then the defaults.
 pub fn plan_configuration(ctx: &Context, env: Env) -> Result<FunctionSettings, StepError> {
+    // Without them every setting would fall back to its default and every variable would
+    // be removed from the function.
+    ctx.require_present(
+        &["scope.capabilities", "parameters.results"],
+        "the function's settings and environment",
+    )?;
     let var = |name: &str| env(name).filter(|value| !value.trim().is_empty());
     let memory_mb = memory_mb(ctx, env)?;
     let timeout_seconds = timeout_seconds(ctx, env)?;
@@ -649,16 +655,31 @@ mod tests {
             assert_eq!(err.exit_code, 2, "{capabilities}");
             assert!(!err.to_string().contains("hunter2"));
         }
-        let big = Context::from_value(json!({"parameters": {"results": [
+        let big = Context::from_value(json!({"scope": {"capabilities": {}}, "parameters": {"results": [
             {"variable": "BLOB", "values": [{"value": "x".repeat(5000)}]}
         ]}}));
         let err = plan_configuration(&big, &no_env).unwrap_err();
         assert!(err.to_string().contains("secretsmanager"), "{err}");
         assert!(!err.to_string().contains("xxxx"));
-        let bad_name = Context::from_value(json!({"parameters": {"results": [
+        let bad_name = Context::from_value(json!({"scope": {"capabilities": {}}, "parameters": {"results": [
             {"variable": "1-bad", "values": [{"value": "hunter2"}]}
         ]}}));
         let err = plan_configuration(&bad_name, &no_env).unwrap_err();
         assert!(err.what.contains("1-bad") && !err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn without_capabilities_or_parameters_in_the_context_nothing_is_planned() {
+        let no_env = env_of(&[]);
+        for (document, missing) in [
+            (json!({}), ".scope.capabilities"),
+            (json!({"parameters": {"results": []}}), ".scope.capabilities"),
+            (json!({"scope": {"capabilities": {}}}), ".parameters.results"),
+        ] {
+            let err = plan_configuration(&Context::from_value(document), &no_env).unwrap_err();
+            assert_eq!(err.exit_code, 2);
+            assert!(err.what.contains(missing), "{}", err.what);
+            assert!(err.what.contains("nothing was changed"), "{}", err.what);
+        }
     }
 }

@@ -326,10 +326,9 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
             .or_else(|| env("AWS_DEFAULT_REGION"))
             .ok_or_else(|| required(env, "AWS_REGION", "fetch-scope-config").unwrap_err())?),
     );
-    vars.insert(
-        "scope_id".into(),
-        json!(required(env, "SCOPE_ID", "build-scope-context")?),
-    );
+    let scope_id = required(env, "SCOPE_ID", "build-scope-context")?;
+    crate::ids::check_id("scope id", "SCOPE_ID", &scope_id)?;
+    vars.insert("scope_id".into(), json!(scope_id));
     vars.insert(
         "function_name".into(),
         json!(required(
@@ -361,6 +360,14 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
         .clone()
         .unwrap_or_else(|| Context::from_value(json!({})));
     let destroying = env("TOFU_ACTION").as_deref() == Some("destroy");
+    if !destroying {
+        // Memory, timeout and VPC placement would otherwise fall back to their defaults
+        // and tofu would apply them to the function.
+        settings_ctx.require_present(
+            &["scope.capabilities"],
+            "the function's memory, timeout and VPC placement",
+        )?;
+    }
     let (subnets, security_groups) = lenient(
         destroying,
         crate::deploy::configuration::vpc_placement(&settings_ctx, env),

@@ -423,6 +423,8 @@ pub fn tofu_step(env: Env) -> Result<Outputs, StepError> {
             .fix("run build-scope-context (or build-deployment-context) before tofu")
             .usage()
     })?;
+    // It names the state key in the bucket.
+    crate::ids::check_id("scope id", "SCOPE_ID", &scope_id)?;
     let working_dir = working_dir(env)?;
     let backend = Backend::from_env(&scope_id, env)?;
     let binary = find_binary(env)?;
