@@ -103,7 +103,12 @@ mod tests {
 
     #[test]
     fn a_long_hostile_value_is_shown_short_and_escaped() {
-        let err = check_id("scope id", "SCOPE_ID", &format!("{}\u{1b}[2J", "a".repeat(500))).unwrap_err();
+        let err = check_id(
+            "scope id",
+            "SCOPE_ID",
+            &format!("{}\u{1b}[2J", "a".repeat(500)),
+        )
+        .unwrap_err();
         assert!(err.what.len() < 200, "{}", err.what);
         assert!(!err.what.contains('\u{1b}'));
     }

@@ -132,7 +132,11 @@ impl Notification {
             ids::check_id("scope id", "the notification's scope_id", &scope_id)?;
         }
         if let Some(id) = &deployment_id {
-            ids::check_id("deployment id", ".notification.parameters.deployment_id", id)?;
+            ids::check_id(
+                "deployment id",
+                ".notification.parameters.deployment_id",
+                id,
+            )?;
         }
         let action = text(notification.get("action")).unwrap_or_default();
         let slug = text(notification.get("slug")).unwrap_or_default();

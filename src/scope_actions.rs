@@ -211,7 +211,10 @@ pub fn invoke_payload(env: Env) -> Result<String, StepError> {
         Some(text) => Context::parse(&text)?,
         None => Context::default(),
     };
-    ctx.require_present(&["parameters"], "the invocation payload (.parameters.payload)")?;
+    ctx.require_present(
+        &["parameters"],
+        "the invocation payload (.parameters.payload)",
+    )?;
     let text = match ctx.get("parameters.payload").cloned() {
         Some(serde_json::Value::String(text)) => text,
         Some(value) => value.to_string(),

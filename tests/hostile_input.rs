@@ -52,14 +52,26 @@ fn a_custom_slug_with_a_path_runs_nothing() {
         ),
     )
     .unwrap();
-    let escape = format!("{}{}/x", "../".repeat(16), elsewhere.display().to_string().trim_start_matches('/'));
-    for slug in [escape.as_str(), elsewhere.join("x").to_str().unwrap(), "a/b", ".."] {
+    let escape = format!(
+        "{}{}/x",
+        "../".repeat(16),
+        elsewhere.display().to_string().trim_start_matches('/')
+    );
+    for slug in [
+        escape.as_str(),
+        elsewhere.join("x").to_str().unwrap(),
+        "a/b",
+        "..",
+    ] {
         let output = entrypoint(&notification(slug, "415005828"), &dir.path().join("out"));
         let log = text(&output.stdout) + &text(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{slug}: {log}");
         assert!(log.contains("❌ the action slug"), "{slug}: {log}");
         assert!(log.contains("🔧"), "{log}");
-        assert!(!marker.exists(), "{slug}: the workflow outside workflows/ ran");
+        assert!(
+            !marker.exists(),
+            "{slug}: the workflow outside workflows/ ran"
+        );
     }
 }
 
@@ -71,7 +83,10 @@ fn ids_with_paths_are_refused_where_they_enter() {
     let output = entrypoint(&notification("invoke", "../../victim"), &out);
     let log = text(&output.stdout) + &text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{log}");
-    assert!(log.contains("scope id") && log.contains("not a valid id"), "{log}");
+    assert!(
+        log.contains("scope id") && log.contains("not a valid id"),
+        "{log}"
+    );
 
     // In a built context: OUTPUT_DIR would leave NP_OUTPUT_DIR (compose-tofu clears *.tf there).
     let mut context = common::context_fixture("scope-public-image.json");
@@ -85,7 +100,10 @@ fn ids_with_paths_are_refused_where_they_enter() {
         .unwrap();
     let log = text(&output.stdout) + &text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{log}");
-    assert!(log.contains("❌ the scope id in .scope.id is not a valid id"), "{log}");
+    assert!(
+        log.contains("❌ the scope id in .scope.id is not a valid id"),
+        "{log}"
+    );
     assert!(!dir.path().join("victim").exists() && !out.join("output").exists());
 
     let mut context = common::context_fixture("deployment-initial-zip.json");
@@ -125,7 +143,12 @@ fn a_step_that_changes_aws_changes_nothing_without_its_context() {
         REGION,
         &role,
         &zip,
-        &["--memory-size", "1024", "--environment", "Variables={KEEP=me}"],
+        &[
+            "--memory-size",
+            "1024",
+            "--environment",
+            "Variables={KEEP=me}",
+        ],
     );
     let before = moto.aws(&[
         "lambda",
@@ -160,7 +183,10 @@ fn a_step_that_changes_aws_changes_nothing_without_its_context() {
             }
             let output = command.output().unwrap();
             let log = text(&output.stdout) + &text(&output.stderr);
-            assert!(!output.status.success(), "{step} with CONTEXT {context:?} succeeded: {log}");
+            assert!(
+                !output.status.success(),
+                "{step} with CONTEXT {context:?} succeeded: {log}"
+            );
             assert!(log.contains('❌') && log.contains(jq), "{step}: {log}");
             let writes: Vec<_> = moto
                 .requests()
@@ -169,7 +195,10 @@ fn a_step_that_changes_aws_changes_nothing_without_its_context() {
                 .filter(is_write)
                 .map(|r| format!("{} {}", r.method, r.url))
                 .collect();
-            assert!(writes.is_empty(), "{step} changed AWS without a context: {writes:?}");
+            assert!(
+                writes.is_empty(),
+                "{step} changed AWS without a context: {writes:?}"
+            );
         }
     }
     let after = moto.aws(&[
@@ -215,7 +244,10 @@ fn compose_tofu_composes_nothing_to_apply_without_the_scope_capabilities() {
         let output = command.output().unwrap();
         let log = text(&output.stdout) + &text(&output.stderr);
         assert!(!output.status.success(), "{context:?}: {log}");
-        assert!(log.contains("❌ CONTEXT has no .scope.capabilities"), "{log}");
+        assert!(
+            log.contains("❌ CONTEXT has no .scope.capabilities"),
+            "{log}"
+        );
         assert!(!out.join("tofu").exists(), "something was composed: {log}");
     }
 }

@@ -655,15 +655,19 @@ mod tests {
             assert_eq!(err.exit_code, 2, "{capabilities}");
             assert!(!err.to_string().contains("hunter2"));
         }
-        let big = Context::from_value(json!({"scope": {"capabilities": {}}, "parameters": {"results": [
-            {"variable": "BLOB", "values": [{"value": "x".repeat(5000)}]}
-        ]}}));
+        let big = Context::from_value(
+            json!({"scope": {"capabilities": {}}, "parameters": {"results": [
+                {"variable": "BLOB", "values": [{"value": "x".repeat(5000)}]}
+            ]}}),
+        );
         let err = plan_configuration(&big, &no_env).unwrap_err();
         assert!(err.to_string().contains("secretsmanager"), "{err}");
         assert!(!err.to_string().contains("xxxx"));
-        let bad_name = Context::from_value(json!({"scope": {"capabilities": {}}, "parameters": {"results": [
-            {"variable": "1-bad", "values": [{"value": "hunter2"}]}
-        ]}}));
+        let bad_name = Context::from_value(
+            json!({"scope": {"capabilities": {}}, "parameters": {"results": [
+                {"variable": "1-bad", "values": [{"value": "hunter2"}]}
+            ]}}),
+        );
         let err = plan_configuration(&bad_name, &no_env).unwrap_err();
         assert!(err.what.contains("1-bad") && !err.to_string().contains("hunter2"));
     }
@@ -673,8 +677,14 @@ mod tests {
         let no_env = env_of(&[]);
         for (document, missing) in [
             (json!({}), ".scope.capabilities"),
-            (json!({"parameters": {"results": []}}), ".scope.capabilities"),
-            (json!({"scope": {"capabilities": {}}}), ".parameters.results"),
+            (
+                json!({"parameters": {"results": []}}),
+                ".scope.capabilities",
+            ),
+            (
+                json!({"scope": {"capabilities": {}}}),
+                ".parameters.results",
+            ),
         ] {
             let err = plan_configuration(&Context::from_value(document), &no_env).unwrap_err();
             assert_eq!(err.exit_code, 2);
