@@ -51,6 +51,12 @@
             "default": "np-lambda-",
             "pattern": "^[A-Za-z0-9+=,.@_-]{1,32}$"
           },
+          "permissions_boundary": {
+            "type": "string",
+            "title": "Execution role permissions boundary",
+            "description": "ARN of the IAM policy every execution role carries as its permissions boundary; must be the one the install module's policies require (default: the install module's execution boundary)",
+            "pattern": "^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$"
+          },
           "log_retention_days": {
             "type": "integer",
             "title": "Log retention (days)",

@@ -30,13 +30,21 @@ pub enum Res {
     Function,
     /// Lambda layer versions of the account (and of any extra layer accounts).
     Layer,
-    /// Execution roles whose names start with one of the allowed prefixes.
+    /// Execution roles whose names start with one of the allowed prefixes: the calls
+    /// that cannot widen what a role may do (reads, tags, deletes, trust updates).
     ExecutionRole,
+    /// Calls that write permissions onto an execution role (`CreateRole`,
+    /// `PutRolePolicy`, `PutRolePermissionsBoundary`): only while the role has (or gets)
+    /// the scope's permissions boundary, so what they write never exceeds it.
+    BoundedExecutionRole,
     /// `iam:PassRole` of an execution role, only to `lambda.amazonaws.com`.
     PassExecutionRole,
-    /// `iam:AttachRolePolicy` / `DetachRolePolicy` on an execution role, limited to the
-    /// AWS managed Lambda execution policies.
+    /// `iam:DetachRolePolicy` on an execution role, limited to the AWS managed Lambda
+    /// execution policies.
     ExecutionRoleManagedPolicy,
+    /// `iam:AttachRolePolicy` on an execution role: the AWS managed Lambda execution
+    /// policies only, and only while the role has the scope's permissions boundary.
+    BoundedManagedPolicy,
     /// The functions' log groups `/aws/lambda/*` and their streams.
     FunctionLogGroup,
     /// Log groups of the account and region (`DescribeLogGroups` is authorized on `log-group:*`).
@@ -72,7 +80,8 @@ pub enum Res {
 impl Res {
     /// The ARN shapes, with `{placeholders}` for the values `iam-policy render` fills in.
     /// Scalars: `{partition}`, `{account}`, `{region}`, `{permissions_role}`,
-    /// `{state_bucket}`, `{state_key_prefix}`, `{secret_prefix}`. Lists (one pattern per
+    /// `{state_bucket}`, `{state_key_prefix}`, `{secret_prefix}`, `{permissions_boundary}`
+    /// (the boundary's ARN, in conditions and the renderer's Deny). Lists (one pattern per
     /// value; none → no statement): `{layer_account}`, `{execution_role_prefix}`,
     /// `{hosted_zone_id}`, `{assets_bucket}`, `{ecr_repository}` (and `{protected_role}`,
     /// used by the renderer's Deny statement).
@@ -82,7 +91,11 @@ impl Res {
             Res::PermissionsRole => &["arn:{partition}:iam::{account}:role/{permissions_role}"],
             Res::Function => &["arn:{partition}:lambda:{region}:{account}:function:*"],
             Res::Layer => &["arn:{partition}:lambda:{region}:{layer_account}:layer:*:*"],
-            Res::ExecutionRole | Res::ExecutionRoleManagedPolicy | Res::PassExecutionRole => {
+            Res::ExecutionRole
+            | Res::BoundedExecutionRole
+            | Res::ExecutionRoleManagedPolicy
+            | Res::BoundedManagedPolicy
+            | Res::PassExecutionRole => {
                 &["arn:{partition}:iam::{account}:role/{execution_role_prefix}*"]
             }
             Res::FunctionLogGroup => {
@@ -322,8 +335,10 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
             VPC_DESCRIBE[0],
             VPC_DESCRIBE[1],
             VPC_DESCRIBE[2],
-            // iam: the execution role, its inline policies and managed attachments.
-            ("iam:CreateRole", ExecutionRole),
+            // iam: the execution role (always with the permissions boundary), its inline
+            // policy and the VPC access attachment.
+            ("iam:CreateRole", BoundedExecutionRole),
+            ("iam:PutRolePermissionsBoundary", BoundedExecutionRole),
             ("iam:GetRole", ExecutionRole),
             ("iam:UpdateRole", ExecutionRole),
             ("iam:UpdateAssumeRolePolicy", ExecutionRole),
@@ -331,13 +346,13 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
             ("iam:TagRole", ExecutionRole),
             ("iam:UntagRole", ExecutionRole),
             ("iam:ListRoleTags", ExecutionRole),
-            ("iam:PutRolePolicy", ExecutionRole),
+            ("iam:PutRolePolicy", BoundedExecutionRole),
             ("iam:GetRolePolicy", ExecutionRole),
             ("iam:DeleteRolePolicy", ExecutionRole),
             ("iam:ListRolePolicies", ExecutionRole),
             ("iam:ListAttachedRolePolicies", ExecutionRole),
             ("iam:ListInstanceProfilesForRole", ExecutionRole),
-            ("iam:AttachRolePolicy", ExecutionRoleManagedPolicy),
+            ("iam:AttachRolePolicy", BoundedManagedPolicy),
             ("iam:DetachRolePolicy", ExecutionRoleManagedPolicy),
             ("iam:PassRole", PassExecutionRole),
             // aws_cloudwatch_log_group (modern and legacy tagging APIs).
@@ -345,6 +360,9 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
             ("logs:DeleteLogGroup", FunctionLogGroup),
             ("logs:PutRetentionPolicy", FunctionLogGroup),
             ("logs:DeleteRetentionPolicy", FunctionLogGroup),
+            // The operator's LOG_KMS_KEY_ARN on an existing log group.
+            ("logs:AssociateKmsKey", FunctionLogGroup),
+            ("logs:DisassociateKmsKey", FunctionLogGroup),
             ("logs:TagResource", FunctionLogGroup),
             ("logs:UntagResource", FunctionLogGroup),
             ("logs:ListTagsForResource", FunctionLogGroup),

@@ -15,15 +15,34 @@ use crate::report::StepError;
 /// IAM's size limit for a managed policy document.
 pub const MAX_POLICY_CHARS: usize = 6_144;
 
-/// The AWS managed policies the install module lets the agent attach to execution roles.
+/// The AWS managed policies the agent may detach from execution roles (roles made
+/// before the scope wrote its own log policy had the basic one attached).
 pub const LAMBDA_MANAGED_POLICIES: [&str; 2] = [
     "arn:{partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:{partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
 ];
 
+/// The one managed policy the agent may attach (VPC-enabled scopes): its network
+/// interface calls have no resource-level permissions to write a narrower policy with.
+pub const ATTACHABLE_MANAGED_POLICIES: [&str; 1] =
+    ["arn:{partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"];
+
 /// The documents, in order: four for the permissions role (split to stay under the
-/// managed-policy size limit) and one for the agent role.
-pub const DOCUMENTS: [&str; 5] = ["lambda", "iam", "networking", "storage", "assume"];
+/// managed-policy size limit), one for the agent role, and the permissions boundary
+/// every execution role gets.
+pub const DOCUMENTS: [&str; 6] = [
+    "lambda",
+    "iam",
+    "networking",
+    "storage",
+    "assume",
+    "boundary",
+];
+
+/// Name prefixes that also match roles the scope must never touch: nullplatform names
+/// its agent role, other scopes' roles and (by default) this scope's permissions role
+/// `nullplatform-*`.
+const SHARED_ROLE_PREFIX: &str = "nullplatform-";
 
 /// Which document an action belongs in.
 fn document_of(caller: Caller, action: &str) -> &'static str {
@@ -55,8 +74,62 @@ fn condition(res: Res) -> Option<Value> {
         Res::ExecutionRoleManagedPolicy => Some(json!({
             "ArnEquals": {"iam:PolicyARN": LAMBDA_MANAGED_POLICIES}
         })),
+        Res::BoundedExecutionRole => Some(json!({
+            "StringEquals": {"iam:PermissionsBoundary": "{permissions_boundary}"}
+        })),
+        Res::BoundedManagedPolicy => Some(json!({
+            "ArnEquals": {"iam:PolicyARN": ATTACHABLE_MANAGED_POLICIES},
+            "StringEquals": {"iam:PermissionsBoundary": "{permissions_boundary}"}
+        })),
         _ => None,
     }
+}
+
+/// The permissions boundary of every execution role: the most a scope's function may
+/// ever do, whatever policy is written onto its role. One document for all scopes, so
+/// it names the functions' log groups and parameters secrets by prefix; each role's own
+/// policy narrows them to its function and scope (`tofu/iam`).
+fn boundary_template() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "FunctionLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [
+                    "arn:{partition}:logs:{region}:{account}:log-group:/aws/lambda/*",
+                    "arn:{partition}:logs:{region}:{account}:log-group:/aws/lambda/*:*",
+                ],
+            },
+            {
+                "Sid": "FunctionParameters",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+                "Resource": ["arn:{partition}:secretsmanager:{region}:{account}:secret:{secret_prefix}*"],
+            },
+            {
+                // What AWSLambdaVPCAccessExecutionRole grants (VPC-enabled scopes only get it).
+                "Sid": "VpcNetworkInterfaces",
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSubnets",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                "Resource": ["*"],
+            },
+            {
+                "Sid": "XRayWrites",
+                "Effect": "Allow",
+                "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                "Resource": ["*"],
+            },
+        ],
+    })
 }
 
 /// The documents with `{placeholder}` resources, exactly as derived from the table.
@@ -105,19 +178,47 @@ fn templates_from(table: &[StepPermissions]) -> BTreeMap<&'static str, Value> {
             let mut statements = statements;
             if *name == "iam" {
                 statements.push(protect_scope_roles(by_res));
+                statements.extend(protect_the_boundary());
             }
             Some((
                 *name,
                 json!({"Version": "2012-10-17", "Statement": statements}),
             ))
         })
+        .chain(std::iter::once(("boundary", boundary_template())))
         .collect()
 }
 
-/// The execution-role prefixes are wide (`nullplatform-*` also matches the conventional
-/// agent role `nullplatform-<cluster>-agent-role`): an explicit Deny keeps every IAM action
-/// of the table off the permissions role itself and off the agent's role, so the scope
-/// can never widen its own permissions or pass those roles to a function.
+/// No execution role loses its boundary, and the boundary policy itself cannot be
+/// rewritten (a new default version would lift the ceiling of every role at once).
+fn protect_the_boundary() -> [Value; 2] {
+    [
+        json!({
+            "Sid": "KeepThePermissionsBoundary",
+            "Effect": "Deny",
+            "Action": ["iam:DeleteRolePermissionsBoundary"],
+            "Resource": ["arn:{partition}:iam::{account}:role/*"],
+        }),
+        json!({
+            "Sid": "ProtectTheBoundaryPolicy",
+            "Effect": "Deny",
+            "Action": [
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:DeletePolicyVersion",
+                "iam:SetDefaultPolicyVersion",
+                "iam:TagPolicy",
+                "iam:UntagPolicy",
+            ],
+            "Resource": ["{permissions_boundary}"],
+        }),
+    ]
+}
+
+/// Defence in depth beside the prefix checks of [`PolicyInputs::validate`]: an explicit
+/// Deny keeps every IAM action of the table off the permissions role itself and off the
+/// agent's role, so the scope can never widen its own permissions or pass those roles to
+/// a function, whatever prefixes are configured.
 fn protect_scope_roles(by_res: &BTreeMap<Res, Vec<&str>>) -> Value {
     let mut actions: Vec<&str> = by_res.values().flatten().copied().collect();
     actions.sort();
@@ -152,6 +253,8 @@ pub struct PolicyInputs {
     pub permissions_role: String,
     /// Other roles the scope must never touch (the agent's own role).
     pub protected_roles: Vec<String>,
+    /// ARN of the permissions boundary every execution role must carry.
+    pub permissions_boundary: String,
 }
 
 impl PolicyInputs {
@@ -162,7 +265,7 @@ impl PolicyInputs {
             region: region.to_string(),
             state_bucket: state_bucket.to_string(),
             state_key_prefix: "lambda/".to_string(),
-            execution_role_prefixes: vec!["np-lambda-".to_string(), "nullplatform-".to_string()],
+            execution_role_prefixes: vec!["np-lambda-".to_string()],
             ecr_repositories: vec!["*".to_string()],
             secret_prefix: "nullplatform/".to_string(),
             assets_buckets: Vec::new(),
@@ -170,18 +273,16 @@ impl PolicyInputs {
             layer_accounts: Vec::new(),
             permissions_role: "nullplatform-lambda-scope".to_string(),
             protected_roles: Vec::new(),
+            permissions_boundary: format!(
+                "arn:{}:iam::{account}:policy/lambda-scope-boundary",
+                partition_of(region)
+            ),
         }
     }
 
     /// `aws`, `aws-cn` or `aws-us-gov`, from the region.
     pub fn partition(&self) -> &'static str {
-        if self.region.starts_with("cn-") {
-            "aws-cn"
-        } else if self.region.starts_with("us-gov-") {
-            "aws-us-gov"
-        } else {
-            "aws"
-        }
+        partition_of(&self.region)
     }
 
     /// Checks every value before anything is rendered; a bad value is a usage error.
@@ -262,6 +363,39 @@ impl PolicyInputs {
         for role in &self.protected_roles {
             check_name("--agent-role-name", role, 64, "+=,.@_-")?;
         }
+        for prefix in &self.execution_role_prefixes {
+            let shared = SHARED_ROLE_PREFIX.starts_with(prefix.as_str());
+            let matched = std::iter::once(&self.permissions_role)
+                .chain(&self.protected_roles)
+                .find(|role| role.starts_with(prefix.as_str()));
+            if shared || matched.is_some() {
+                let what = match matched {
+                    Some(role) => format!("it matches the role {role:?}, which the scope must never modify or pass"),
+                    None => format!("{SHARED_ROLE_PREFIX}* also matches the agent's role, other scopes' roles and the permissions role"),
+                };
+                return Err(StepError::new(format!(
+                    "invalid --execution-role-prefix {prefix:?}: it covers roles that are not execution roles"
+                ))
+                .cause(what)
+                .fix("give a prefix only the functions' execution roles use, e.g. --execution-role-prefix np-lambda-")
+                .usage());
+            }
+        }
+        if let Err(reason) = check_boundary_arn(&self.permissions_boundary) {
+            return Err(bad(
+                "--permissions-boundary-arn",
+                &self.permissions_boundary,
+                &reason,
+            ));
+        }
+        let boundary_account = self.permissions_boundary.split(':').nth(4);
+        if boundary_account != Some(self.account.as_str()) {
+            return Err(bad(
+                "--permissions-boundary-arn",
+                &self.permissions_boundary,
+                &format!("a policy of the scopes' account {}", self.account),
+            ));
+        }
         for repo in &self.ecr_repositories {
             let ok = repo == "*"
                 || (!repo.is_empty()
@@ -306,8 +440,10 @@ impl PolicyInputs {
         Ok(())
     }
 
-    fn scalars(&self) -> [(&'static str, String); 7] {
+    fn scalars(&self) -> [(&'static str, String); 8] {
         [
+            // First: the boundary's ARN holds no placeholder, the others may hold its parts.
+            ("{permissions_boundary}", self.permissions_boundary.clone()),
             ("{partition}", self.partition().to_string()),
             ("{account}", self.account.clone()),
             ("{region}", self.region.clone()),
@@ -337,6 +473,109 @@ impl PolicyInputs {
             ("{protected_role}", self.protected_roles.clone()),
         ]
     }
+}
+
+/// `aws`, `aws-cn` or `aws-us-gov`, from a region code.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// Checks the shape of a permissions boundary ARN:
+/// `arn:<partition>:iam::<12-digit account>:policy/[<path>/]<name>`. The reason it
+/// is not one otherwise (what it must be).
+pub fn check_boundary_arn(arn: &str) -> Result<(), String> {
+    let expected = "an IAM policy ARN, arn:<partition>:iam::<12-digit account>:policy/<name>";
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [scheme, partition, service, region, account, resource] = parts[..] else {
+        return Err(expected.to_string());
+    };
+    let name_ok = resource.strip_prefix("policy/").is_some_and(|path| {
+        !path.is_empty()
+            && path.len() <= 640
+            && !path.starts_with('/')
+            && !path.ends_with('/')
+            && !path.contains("//")
+            && path
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+    });
+    let ok = scheme == "arn"
+        && matches!(partition, "aws" | "aws-cn" | "aws-us-gov")
+        && service == "iam"
+        && region.is_empty()
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && name_ok;
+    if ok {
+        Ok(())
+    } else {
+        Err(expected.to_string())
+    }
+}
+
+/// Where the execution role's boundary is configured, first match wins: the
+/// scope-configurations key, the operator's variable, and the variable the install
+/// module's notification channel sets to the boundary its policies require.
+pub const BOUNDARY_CONFIG_PATH: &str =
+    r#".providers["scope-configurations"].lambda.permissions_boundary"#;
+pub const BOUNDARY_ENV: &str = "IAM_PERMISSIONS_BOUNDARY";
+pub const BOUNDARY_INSTALLED_ENV: &str = "IAM_PERMISSIONS_BOUNDARY_DEFAULT";
+
+/// The permissions boundary ARN the scope's execution role gets, checked: from
+/// `document` (CONTEXT) and `env` by [`BOUNDARY_CONFIG_PATH`] > [`BOUNDARY_ENV`] >
+/// [`BOUNDARY_INSTALLED_ENV`]. None configured, or a value that is not an IAM policy
+/// ARN, is a ❌ — never a role without a boundary.
+pub fn execution_role_boundary(
+    document: &Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, StepError> {
+    let resolved = crate::config::Setting::new()
+        .jq(BOUNDARY_CONFIG_PATH)
+        .env(BOUNDARY_ENV)
+        .env(BOUNDARY_INSTALLED_ENV)
+        .resolve_in(document, env)?;
+    let fix = format!(
+        "set scope-configurations `lambda.permissions_boundary` (or {BOUNDARY_ENV} in values.yaml) to the boundary policy's ARN, e.g. the install module's output execution_role_permissions_boundary_arn"
+    );
+    let Some(resolved) = resolved else {
+        return Err(StepError::new("no permissions boundary is configured for the execution role")
+            .cause(format!(
+                "the permissions role may create and edit execution roles only with a permissions boundary; the install module puts its ARN in the notification channel as {BOUNDARY_INSTALLED_ENV}"
+            ))
+            .cause("the notification channel was registered by an older install module, or the workflow runs outside the agent")
+            .fix(fix)
+            .fix("or re-apply the install module (specs/tofu) so the channel carries it")
+            .usage());
+    };
+    let value = resolved.value.trim().to_string();
+    if let Err(expected) = check_boundary_arn(&value) {
+        return Err(StepError::new(format!(
+            "the permissions boundary {value:?} (from {}) is not an IAM policy ARN",
+            match &resolved.source {
+                crate::config::Source::Context(_) =>
+                    "scope-configurations lambda.permissions_boundary".to_string(),
+                other => other.to_string(),
+            }
+        ))
+        .cause(format!("it must be {expected}"))
+        .fix(fix)
+        .usage());
+    }
+    if let Some(installed) = env(BOUNDARY_INSTALLED_ENV).filter(|arn| !arn.is_empty()) {
+        if installed != value {
+            crate::step::warn(format!(
+                "permissions boundary {value} differs from the one the install module's policies require ({installed}): creating the execution role will be denied"
+            ));
+        }
+    }
+    crate::step::progress(format!("🛡️ execution role permissions boundary: {value}"));
+    Ok(value)
 }
 
 fn check_account(flag: &str, account: &str) -> Result<(), StepError> {
@@ -500,7 +739,7 @@ pub mod cli {
         #[arg(long, value_name = "PREFIX", default_value = "lambda/")]
         pub state_key_prefix: String,
         /// Allowed name prefix of the functions' execution roles (repeatable).
-        #[arg(long = "execution-role-prefix", value_name = "PREFIX", default_values_t = ["np-lambda-".to_string(), "nullplatform-".to_string()])]
+        #[arg(long = "execution-role-prefix", value_name = "PREFIX", default_values_t = ["np-lambda-".to_string()])]
         pub execution_role_prefixes: Vec<String>,
         /// ECR repository holding function or placeholder images (repeatable; '*' = all of the account).
         #[arg(long = "ecr-repository", value_name = "NAME", default_values_t = ["*".to_string()])]
@@ -531,6 +770,11 @@ pub mod cli {
         /// Managed policies are named <PREFIX>-<document>.
         #[arg(long, value_name = "PREFIX", default_value = "lambda-scope")]
         pub policy_name_prefix: String,
+        /// The permissions boundary every execution role must carry (role-writing IAM
+        /// calls are allowed only with it). Default: the `boundary` document, created
+        /// as <policy-name-prefix>-boundary by the printed commands.
+        #[arg(long, value_name = "ARN")]
+        pub permissions_boundary_arn: Option<String>,
         /// Directory the documents are saved in (created when missing).
         #[arg(long, value_name = "DIR", default_value = "lambda-scope-iam")]
         pub output: PathBuf,
@@ -554,6 +798,14 @@ pub mod cli {
                 layer_accounts: self.layer_accounts.clone(),
                 permissions_role: self.permissions_role.clone(),
                 protected_roles: self.agent_role_name.iter().cloned().collect(),
+                permissions_boundary: self.permissions_boundary_arn.clone().unwrap_or_else(|| {
+                    format!(
+                        "arn:{}:iam::{}:policy/{}-boundary",
+                        partition_of(&self.region),
+                        self.account,
+                        self.policy_name_prefix
+                    )
+                }),
             }
         }
     }
@@ -641,14 +893,14 @@ pub mod cli {
     }
 
     fn render_command(args: &RenderArgs) -> Result<String, StepError> {
-        let inputs = args.inputs();
-        let documents = render(&inputs)?;
         check_name(
             "--policy-name-prefix",
             &args.policy_name_prefix,
             100,
             "+=,.@_-",
         )?;
+        let inputs = args.inputs();
+        let documents = render(&inputs)?;
         if let Some(agent) = &args.agent_role_name {
             check_name("--agent-role-name", agent, 64, "+=,.@_-")?;
         }
@@ -721,6 +973,15 @@ pub mod cli {
         for (document, path) in documents.iter().zip(files) {
             let name = format!("{}-{}", args.policy_name_prefix, document.name);
             let file = quote(&format!("file://{}", path.display()));
+            if document.name == "boundary" {
+                // An operator's own boundary replaces this document.
+                if args.permissions_boundary_arn.is_none() {
+                    commands.push(format!(
+                        "aws iam create-policy --policy-name {name} --policy-document {file}"
+                    ));
+                }
+                continue;
+            }
             if document.name == "assume" {
                 let agent = args
                     .agent_role_name
@@ -806,10 +1067,97 @@ mod tests {
                 state_key_prefix: "lambda".into(),
                 ..ok.clone()
             },
+            // Prefixes that also cover the agent's, the permissions and other scopes' roles.
+            PolicyInputs {
+                execution_role_prefixes: vec!["nullplatform-".into()],
+                ..ok.clone()
+            },
+            PolicyInputs {
+                execution_role_prefixes: vec!["np-lambda-".into(), "null".into()],
+                ..ok.clone()
+            },
+            PolicyInputs {
+                execution_role_prefixes: vec!["acme-".into()],
+                permissions_role: "acme-lambda-scope".into(),
+                ..ok.clone()
+            },
+            PolicyInputs {
+                execution_role_prefixes: vec!["acme-".into()],
+                protected_roles: vec!["acme-agent-role".into()],
+                ..ok.clone()
+            },
+            PolicyInputs {
+                permissions_boundary: "arn:aws:iam::123456789012:role/boundary".into(),
+                ..ok.clone()
+            },
+            PolicyInputs {
+                permissions_boundary: "arn:aws:iam::210987654321:policy/boundary".into(),
+                ..ok.clone()
+            },
         ] {
             let err = broken.validate().expect_err("must be rejected");
             assert_eq!(err.exit_code, 2, "{err}");
         }
+    }
+
+    #[test]
+    fn boundary_arns_are_iam_policy_arns_of_an_account() {
+        for good in [
+            "arn:aws:iam::123456789012:policy/lambda-scope-boundary",
+            "arn:aws-cn:iam::123456789012:policy/team/np_boundary+v2",
+            "arn:aws-us-gov:iam::123456789012:policy/a",
+        ] {
+            assert_eq!(check_boundary_arn(good), Ok(()), "{good}");
+        }
+        for broken in [
+            "",
+            "lambda-scope-boundary",
+            "arn:aws:iam::123456789012:policy/",
+            "arn:aws:iam::123456789012:role/np-boundary",
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            "arn:aws:iam::12345:policy/b",
+            "arn:aws:iam:us-east-1:123456789012:policy/b",
+            "arn:aws:s3:::bucket/policy/b",
+            "arn:mars:iam::123456789012:policy/b",
+            "arn:aws:iam::123456789012:policy/b*",
+            "arn:aws:iam::123456789012:policy//b",
+        ] {
+            assert!(check_boundary_arn(broken).is_err(), "{broken:?} accepted");
+        }
+    }
+
+    #[test]
+    fn the_boundary_comes_from_scope_configurations_then_the_variables() {
+        let arn = |name: &str| format!("arn:aws:iam::123456789012:policy/{name}");
+        let ctx = json!({"providers": {"scope-configurations": {"lambda": {"permissions_boundary": arn("from-config")}}}});
+        let env = |name: &str| match name {
+            BOUNDARY_ENV => Some(arn("from-env")),
+            BOUNDARY_INSTALLED_ENV => Some(arn("installed")),
+            _ => None,
+        };
+        assert_eq!(
+            execution_role_boundary(&ctx, &env).unwrap(),
+            arn("from-config")
+        );
+        assert_eq!(
+            execution_role_boundary(&json!({}), &env).unwrap(),
+            arn("from-env")
+        );
+        let installed_only =
+            |name: &str| (name == BOUNDARY_INSTALLED_ENV).then(|| arn("installed"));
+        assert_eq!(
+            execution_role_boundary(&Value::Null, &installed_only).unwrap(),
+            arn("installed")
+        );
+        let err = execution_role_boundary(&json!({}), &|_| None).unwrap_err();
+        assert!(err.what.contains("no permissions boundary"), "{err}");
+        assert_eq!(err.exit_code, 2);
+        assert!(!err.fixes.is_empty());
+        let bad = json!({"providers": {"scope-configurations": {"lambda": {"permissions_boundary": "AdministratorAccess"}}}});
+        let err = execution_role_boundary(&bad, &env).unwrap_err();
+        assert!(err.what.contains("AdministratorAccess"), "{err}");
+        assert!(err.what.contains("scope-configurations"), "{err}");
+        assert_eq!(err.exit_code, 2);
     }
 
     #[test]

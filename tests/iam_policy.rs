@@ -31,6 +31,45 @@ fn unscopable(action: &str) -> bool {
     ) || action.starts_with("elasticloadbalancing:Describe")
 }
 
+/// What the execution roles' boundary grants on `*`: X-Ray has no resource-level
+/// permissions, and Lambda's network interface calls are authorized as
+/// AWSLambdaVPCAccessExecutionRole grants them.
+fn unscopable_in_the_boundary(action: &str) -> bool {
+    matches!(
+        action,
+        "xray:PutTraceSegments"
+            | "xray:PutTelemetryRecords"
+            | "ec2:CreateNetworkInterface"
+            | "ec2:DeleteNetworkInterface"
+            | "ec2:DescribeNetworkInterfaces"
+            | "ec2:DescribeSubnets"
+            | "ec2:AssignPrivateIpAddresses"
+            | "ec2:UnassignPrivateIpAddresses"
+    )
+}
+
+/// The IAM calls that write permissions onto a role.
+const ROLE_WRITING: [&str; 4] = [
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+];
+
+/// Whether an IAM resource pattern (`*` and `?` wildcards) matches an ARN.
+fn glob_matches(pattern: &str, arn: &str) -> bool {
+    fn go(p: &[u8], s: &[u8]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], s) || (!s.is_empty() && go(p, &s[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &s[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), arn.as_bytes())
+}
+
 fn minimal() -> PolicyInputs {
     PolicyInputs::new(ACCOUNT, REGION, "acme-tofu-state")
 }
@@ -96,7 +135,9 @@ fn resource_star_only_where_the_api_cannot_be_scoped() {
                     assert_eq!(resources, ["*"], "{case}: * mixed with ARNs");
                     for action in strings(&statement["Action"]) {
                         assert!(
-                            unscopable(&action),
+                            unscopable(&action)
+                                || (document.name == "boundary"
+                                    && unscopable_in_the_boundary(&action)),
                             "{case}/{}: {action} supports resource scoping but got Resource *",
                             document.name
                         );
@@ -119,7 +160,11 @@ fn resource_star_only_where_the_api_cannot_be_scoped() {
                         }
                         "iam" => {
                             assert_eq!(account, ACCOUNT, "{arn}");
-                            assert!(!arn.ends_with(":role/*"), "{arn}: every role");
+                            // Only a Deny may name every role (no role loses its boundary).
+                            assert!(
+                                statement["Effect"] == "Deny" || !arn.ends_with(":role/*"),
+                                "{arn}: every role"
+                            );
                         }
                         "apigateway" => assert_eq!(region, REGION, "{arn}"),
                         "s3" | "route53" => {}
@@ -236,6 +281,164 @@ fn the_scope_roles_themselves_are_denied() {
 }
 
 #[test]
+fn role_writing_calls_are_allowed_only_with_the_boundary() {
+    for (case, inputs) in [("minimal", minimal()), ("everything", everything())] {
+        let documents = policy::render(&inputs).unwrap();
+        let mut seen = BTreeSet::new();
+        for document in &documents {
+            for statement in statements(document) {
+                if statement["Effect"] != "Allow" {
+                    continue;
+                }
+                for action in strings(&statement["Action"]) {
+                    if !ROLE_WRITING.contains(&action.as_str()) {
+                        continue;
+                    }
+                    seen.insert(action.clone());
+                    assert_eq!(
+                        statement["Condition"]["StringEquals"]["iam:PermissionsBoundary"],
+                        inputs.permissions_boundary.as_str(),
+                        "{case}/{}: {action} allowed without the boundary condition: {statement}",
+                        document.name
+                    );
+                }
+            }
+        }
+        assert_eq!(seen.len(), ROLE_WRITING.len(), "{case}: {seen:?}");
+    }
+}
+
+#[test]
+fn the_boundary_stays_on_every_role_and_cannot_be_rewritten() {
+    let inputs = everything();
+    let documents = policy::render(&inputs).unwrap();
+    let all: Vec<Value> = documents.iter().flat_map(statements).collect();
+    let denies = |action: &str, resource: &str| {
+        all.iter().any(|s| {
+            s["Effect"] == "Deny"
+                && strings(&s["Action"]).iter().any(|a| a == action)
+                && s.get("Condition").is_none()
+                && strings(&s["Resource"])
+                    .iter()
+                    .any(|pattern| glob_matches(pattern, resource))
+        })
+    };
+    for role in ["np-lambda-orders-role", "any-role-at-all"] {
+        assert!(
+            denies(
+                "iam:DeleteRolePermissionsBoundary",
+                &format!("arn:aws:iam::{ACCOUNT}:role/{role}")
+            ),
+            "removing the boundary from {role} is not denied"
+        );
+    }
+    for action in [
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:DeletePolicyVersion",
+        "iam:DeletePolicy",
+    ] {
+        assert!(
+            denies(action, &inputs.permissions_boundary),
+            "{action} on the boundary policy is not denied"
+        );
+    }
+    for statement in all.iter().filter(|s| s["Effect"] == "Allow") {
+        for action in strings(&statement["Action"]) {
+            assert!(
+                !action.ends_with("PolicyVersion") && action != "iam:DeleteRolePermissionsBoundary",
+                "{action} is allowed"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_allowed_role_pattern_matches_the_scope_roles_or_other_scopes_roles() {
+    let mut inputs = everything();
+    inputs.permissions_role = "nullplatform-prod-lambda-scope".into();
+    let documents = policy::render(&inputs).unwrap();
+    let role = |name: &str| format!("arn:aws:iam::{ACCOUNT}:role/{name}");
+    let outside = [
+        role("nullplatform-prod-lambda-scope"),
+        role("nullplatform-prod-agent-role"),
+        // Other scopes' and nullplatform's own roles share the nullplatform- prefix.
+        role("nullplatform-k8s-scope-7-role"),
+        role("nullplatform-telemetry"),
+    ];
+    let mut execution_role_covered = false;
+    // (`assume` is the agent's: it names the permissions role, to assume it.)
+    for document in documents.iter().filter(|d| d.name != "assume") {
+        for statement in statements(document) {
+            if statement["Effect"] != "Allow" {
+                continue;
+            }
+            for pattern in strings(&statement["Resource"]) {
+                if !pattern.starts_with("arn:aws:iam::") {
+                    continue;
+                }
+                for arn in &outside {
+                    assert!(
+                        !glob_matches(&pattern, arn),
+                        "{}: {pattern} matches {arn}",
+                        document.name
+                    );
+                }
+                execution_role_covered |= glob_matches(&pattern, &role("np-lambda-s7-orders-role"));
+            }
+        }
+    }
+    assert!(execution_role_covered, "execution roles are not covered");
+}
+
+#[test]
+fn the_boundary_allows_only_what_a_scope_function_needs() {
+    let documents = policy::render(&everything()).unwrap();
+    let boundary = documents.iter().find(|d| d.name == "boundary").unwrap();
+    let mut actions = BTreeSet::new();
+    for statement in statements(boundary) {
+        assert_eq!(statement["Effect"], "Allow");
+        assert!(statement.get("Condition").is_none());
+        let granted = strings(&statement["Action"]);
+        for resource in strings(&statement["Resource"]) {
+            if resource == "*" {
+                continue;
+            }
+            for action in &granted {
+                let expected = if action.starts_with("logs:") {
+                    format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/")
+                } else if action.starts_with("secretsmanager:") {
+                    format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:nullplatform/")
+                } else {
+                    panic!("{action} on {resource}")
+                };
+                assert!(resource.starts_with(&expected), "{action} on {resource}");
+            }
+        }
+        actions.extend(granted);
+    }
+    let expected: BTreeSet<String> = [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:UnassignPrivateIpAddresses",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(actions, expected);
+}
+
+#[test]
 fn every_action_of_the_table_is_allowed() {
     for (case, documents) in all_documents() {
         let allowed = |names: &[&str]| -> BTreeSet<String> {
@@ -281,7 +484,7 @@ fn every_action_of_the_table_is_allowed() {
 #[test]
 fn each_document_is_under_the_size_limit() {
     for (case, documents) in all_documents() {
-        assert_eq!(documents.len(), 5, "{case}");
+        assert_eq!(documents.len(), 6, "{case}");
         for document in &documents {
             let pretty = document.text().len();
             let compact = document.policy.to_string().len();
@@ -347,12 +550,39 @@ fn render_saves_the_documents_and_prints_the_commands() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for name in ["lambda", "iam", "networking", "storage", "assume"] {
+    for name in [
+        "lambda",
+        "iam",
+        "networking",
+        "storage",
+        "assume",
+        "boundary",
+    ] {
         let file = out_dir.join(format!("lambda-scope-{name}.json"));
         let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         assert_eq!(saved["Version"], "2012-10-17");
         let file_arg = format!("file://{}", file.display());
-        if name == "assume" {
+        if name == "boundary" {
+            assert!(stdout.contains(&format!(
+                "aws iam create-policy --policy-name lambda-scope-boundary --policy-document {file_arg}"
+            )), "{stdout}");
+            assert!(
+                !stdout.contains(
+                    "--policy-arn arn:aws:iam::123456789012:policy/lambda-scope-boundary"
+                ),
+                "the boundary is attached to the permissions role"
+            );
+            let iam: Value = serde_json::from_str(
+                &std::fs::read_to_string(out_dir.join("lambda-scope-iam.json")).unwrap(),
+            )
+            .unwrap();
+            assert!(
+                iam.to_string().contains(&format!(
+                    "arn:aws:iam::{ACCOUNT}:policy/lambda-scope-boundary"
+                )),
+                "the iam document does not require the created boundary"
+            );
+        } else if name == "assume" {
             assert!(stdout.contains(&format!(
                 "aws iam put-role-policy --role-name agent-role --policy-name lambda-scope-assume --policy-document {file_arg}"
             )), "{stdout}");
@@ -381,6 +611,15 @@ fn bad_input_fails_with_exit_2_before_writing_anything() {
         ("--region", "mars"),
         ("--state-bucket", "Not_A_Bucket"),
         ("--execution-role-prefix", "np-*"),
+        ("--execution-role-prefix", "nullplatform-"),
+        (
+            "--permissions-boundary-arn",
+            "arn:aws:iam::123456789012:role/boundary",
+        ),
+        (
+            "--permissions-boundary-arn",
+            "arn:aws:iam::210987654321:policy/boundary",
+        ),
     ] {
         let mut args = vec!["render", "--output", out_dir.to_str().unwrap()];
         for (name, good) in [

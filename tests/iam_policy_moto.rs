@@ -11,9 +11,17 @@
 //!   (`secretsmanager:ListSecrets`, `ec2:DescribeSubnets`) are. `tag:GetResources` and
 //!   `cloudwatch:GetMetricData` are not: moto names them `tagging:GetResources` and
 //!   `monitoring:GetMetricData` (endpoint prefixes), which no real policy grants.
-//! - identity-policy Conditions are evaluated without request context, so the statements
-//!   that carry one (`iam:PassRole` only to Lambda, `iam:AttachRolePolicy` only Lambda's
-//!   managed policies) deny in moto: not asserted (tests/iam_policy.rs checks their shape).
+//! - identity-policy Conditions are evaluated without request context (moto 5.2 passes no
+//!   condition values for identity policies, and knows only StringEquals), so a statement's
+//!   Condition never decides: `iam:PassedToService`, `iam:PolicyARN` and
+//!   `iam:PermissionsBoundary` are not evaluated. moto also ignores a role's permissions
+//!   boundary when it authorizes that role's calls. What the boundary condition stops
+//!   (a role created or edited without the boundary) is therefore pinned on the documents
+//!   in tests/iam_policy.rs, not here; here: the prefix narrowing, the Deny of removing a
+//!   boundary, and that the step can put the boundary on a role that lacks it.
+//! - IAM calls are authorized against the role's ARN only when the role exists: CreateRole
+//!   is checked against `*`, which no role-scoped Allow matches, so moto refuses every
+//!   CreateRole of this policy, with or without a boundary.
 //! - Lambda GETs fail with SignatureDoesNotMatch in auth mode, `:root` principals are not
 //!   honoured and a trust policy whose only principal is a Service crashes it: the roles
 //!   here trust the agent user by ARN and no Lambda GET is made.
@@ -413,7 +421,7 @@ fn a_role_holding_only_the_rendered_policy_can_do_its_work_and_nothing_else() {
         &["iam", "get-role", "--role-name", "other-team-role"],
     );
     for protected in [PERMISSIONS_ROLE, AGENT_ROLE] {
-        // nullplatform-* is an execution-role prefix, but the Deny keeps these two out.
+        // Outside the execution-role prefix, and denied outright besides.
         denied(
             &server,
             &role,
@@ -450,4 +458,231 @@ fn a_role_holding_only_the_rendered_policy_can_do_its_work_and_nothing_else() {
     denied(&server, &role, &["dynamodb", "list-tables"]);
     denied(&server, &role, &["ecr", "describe-repositories"]);
     denied(&server, &role, &["sns", "list-topics"]);
+}
+
+#[test]
+fn execution_role_writes_stay_on_execution_roles_and_the_boundary_stays_on() {
+    let server = MotoServer::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "100000")]);
+    let mut inputs = PolicyInputs::new(ACCOUNT, "us-east-1", STATE_BUCKET);
+    inputs.permissions_role = PERMISSIONS_ROLE.into();
+    inputs.protected_roles = vec![AGENT_ROLE.into()];
+    let documents = policy::render(&inputs).unwrap();
+    let document = |name: &str| {
+        documents
+            .iter()
+            .find(|d| d.name == name)
+            .unwrap()
+            .policy
+            .to_string()
+    };
+
+    server.aws(&["iam", "create-user", "--user-name", "agent"]);
+    let key = server.aws(&["iam", "create-access-key", "--user-name", "agent"]);
+    let agent = Creds {
+        key: key["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
+        secret: key["AccessKey"]["SecretAccessKey"].as_str().unwrap().into(),
+        token: None,
+    };
+    server.aws(&[
+        "iam",
+        "put-user-policy",
+        "--user-name",
+        "agent",
+        "--policy-name",
+        "assume",
+        "--policy-document",
+        &document("assume"),
+    ]);
+    let trust_agent = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:user/agent")},
+        "Action": "sts:AssumeRole",
+    }]})
+    .to_string();
+    let boundary = server.aws(&[
+        "iam",
+        "create-policy",
+        "--policy-name",
+        "lambda-scope-boundary",
+        "--policy-document",
+        &document("boundary"),
+    ])["Policy"]["Arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(boundary, inputs.permissions_boundary);
+    let role_arn = server.aws(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        PERMISSIONS_ROLE,
+        "--assume-role-policy-document",
+        &trust_agent,
+    ])["Role"]["Arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for name in ["lambda", "iam", "networking", "storage"] {
+        let created = server.aws(&[
+            "iam",
+            "create-policy",
+            "--policy-name",
+            &format!("lambda-scope-{name}"),
+            "--policy-document",
+            &document(name),
+        ]);
+        server.aws(&[
+            "iam",
+            "attach-role-policy",
+            "--role-name",
+            PERMISSIONS_ROLE,
+            "--policy-arn",
+            created["Policy"]["Arn"].as_str().unwrap(),
+        ]);
+    }
+    let other_scope_role = "nullplatform-k8s-scope-7-role";
+    server.aws(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "np-lambda-orders-role",
+        "--assume-role-policy-document",
+        &trust_agent,
+        "--permissions-boundary",
+        &boundary,
+    ]);
+    for role in ["np-lambda-legacy-role", other_scope_role] {
+        server.aws(&[
+            "iam",
+            "create-role",
+            "--role-name",
+            role,
+            "--assume-role-policy-document",
+            &trust_agent,
+        ]);
+    }
+
+    enforce_iam(&server);
+
+    let assumed = allowed(
+        &server,
+        &agent,
+        &[
+            "sts",
+            "assume-role",
+            "--role-arn",
+            &role_arn,
+            "--role-session-name",
+            "np-lambda-7",
+        ],
+    );
+    let role = Creds {
+        key: assumed["Credentials"]["AccessKeyId"]
+            .as_str()
+            .unwrap()
+            .into(),
+        secret: assumed["Credentials"]["SecretAccessKey"]
+            .as_str()
+            .unwrap()
+            .into(),
+        token: assumed["Credentials"]["SessionToken"]
+            .as_str()
+            .map(String::from),
+    };
+    let admin =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+    // Other scopes' roles share the nullplatform- prefix: no longer reachable at all.
+    denied(
+        &server,
+        &role,
+        &["iam", "get-role", "--role-name", other_scope_role],
+    );
+    denied(
+        &server,
+        &role,
+        &[
+            "iam",
+            "put-role-policy",
+            "--role-name",
+            other_scope_role,
+            "--policy-name",
+            "escalate",
+            "--policy-document",
+            admin,
+        ],
+    );
+    denied(
+        &server,
+        &role,
+        &[
+            "iam",
+            "update-assume-role-policy",
+            "--role-name",
+            other_scope_role,
+            "--policy-document",
+            &trust_agent,
+        ],
+    );
+    // A role the scope made before boundaries gets one (update-scope's apply) ...
+    allowed(
+        &server,
+        &role,
+        &[
+            "iam",
+            "put-role-permissions-boundary",
+            "--role-name",
+            "np-lambda-legacy-role",
+            "--permissions-boundary",
+            &boundary,
+        ],
+    );
+    let legacy = allowed(
+        &server,
+        &role,
+        &["iam", "get-role", "--role-name", "np-lambda-legacy-role"],
+    );
+    assert_eq!(
+        legacy["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"],
+        boundary.as_str()
+    );
+    // ... and no role loses it.
+    for execution_role in ["np-lambda-orders-role", "np-lambda-legacy-role"] {
+        denied(
+            &server,
+            &role,
+            &[
+                "iam",
+                "delete-role-permissions-boundary",
+                "--role-name",
+                execution_role,
+            ],
+        );
+    }
+    // (moto checks CreateRole against `*`: refused whatever the boundary, see above.)
+    denied(
+        &server,
+        &role,
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            "np-lambda-unbounded-role",
+            "--assume-role-policy-document",
+            &trust_agent,
+        ],
+    );
+    // The boundary policy itself cannot be given a wider default version.
+    denied(
+        &server,
+        &role,
+        &[
+            "iam",
+            "create-policy-version",
+            "--policy-arn",
+            &boundary,
+            "--policy-document",
+            admin,
+            "--set-as-default",
+        ],
+    );
 }

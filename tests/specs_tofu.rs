@@ -190,7 +190,11 @@ fn the_install_module_has_what_the_issue_asks_for() {
                 .collect::<Vec<_>>()
         })
         .collect();
-    for name in ["permissions_role_arn", "policy_arns"] {
+    for name in [
+        "permissions_role_arn",
+        "policy_arns",
+        "execution_role_permissions_boundary_arn",
+    ] {
         assert!(outputs.contains(name), "no output {name}");
     }
     let text: String = tf_files(&tofu_dir())
@@ -337,7 +341,9 @@ fn the_install_module_renders_what_iam_policy_renders() {
         }
     }
     let mut inputs = PolicyInputs::new("123456789012", "eu-west-1", "acme-tofu-state");
-    inputs.execution_role_prefixes = vec!["np-lambda-".into(), "nullplatform-".into()];
+    inputs.execution_role_prefixes = vec!["np-lambda-".into(), "team-".into()];
+    inputs.permissions_boundary =
+        "arn:aws:iam::123456789012:policy/platform/np-execution-boundary".into();
     inputs.ecr_repositories = vec!["lambda-placeholder".into(), "apps/*".into()];
     inputs.assets_buckets = vec!["acme-assets".into()];
     inputs.hosted_zone_ids = vec!["Z0123456789ABCDEFGHIJ".into()];
@@ -358,6 +364,7 @@ fn the_install_module_renders_what_iam_policy_renders() {
         "assets_buckets": inputs.assets_buckets,
         "hosted_zone_ids": inputs.hosted_zone_ids,
         "layer_accounts": inputs.layer_accounts,
+        "permissions_boundary": inputs.permissions_boundary,
     });
     std::fs::write(work.path().join("test.tfvars.json"), vars.to_string()).unwrap();
     for args in [
@@ -464,6 +471,9 @@ variable "execution_role_prefixes" {
   type    = list(string)
   default = ["np-lambda-", "team-"]
 }
+locals {
+  execution_role_boundary_arn = "arn:aws:iam::123456789012:policy/np-execution-boundary"
+}
 output "rendered" {
   value = jsonencode({
     actions       = local.action_names
@@ -521,12 +531,14 @@ output "rendered" {
         rendered["channel"]["configuration"]["command"]["data"]["cmdline"],
         "/root/.np/nullplatform/lambda-scope/entrypoint --service-path=/root/.np/nullplatform/lambda-scope"
     );
-    // The steps get the allowed execution-role prefixes beside the action context.
+    // The steps get the allowed execution-role prefixes and the execution roles'
+    // permissions boundary beside the action context.
     assert_eq!(
         rendered["environment"],
         json!({
             "NP_ACTION_CONTEXT": "'${NOTIFICATION_CONTEXT}'",
-            "LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED": "np-lambda-,team-"
+            "LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED": "np-lambda-,team-",
+            "IAM_PERMISSIONS_BOUNDARY_DEFAULT": "arn:aws:iam::123456789012:policy/np-execution-boundary"
         })
     );
     assert_eq!(

@@ -199,6 +199,9 @@ fn resource_references(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     (resources, data)
 }
 
+/// The execution roles' permissions boundary the compositions are given.
+const BOUNDARY_ARN: &str = "arn:aws:iam::123456789012:policy/np-execution-boundary";
+
 #[derive(Debug)]
 struct Composition {
     modules: String,
@@ -237,6 +240,11 @@ fn compose(extra: &[(&str, &str)]) -> Result<Composition, String> {
         ("LOG_RETENTION_DAYS".into(), "14".into()),
         // The built context an apply derives memory, timeout and VPC placement from.
         ("CONTEXT".into(), r#"{"scope":{"capabilities":{}}}"#.into()),
+        // What the install module's notification channel sets.
+        (
+            "IAM_PERMISSIONS_BOUNDARY_DEFAULT".into(),
+            BOUNDARY_ARN.into(),
+        ),
     ];
     env.retain(|(key, _)| !extra.iter().any(|(k, _)| k == key));
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
@@ -468,6 +476,131 @@ fn event_driven_scope_without_domain_gets_the_base_modules_only() {
         &composition,
         &["lambda_function_arn", "lambda_current_version"],
     );
+}
+
+/// The composed iam resource block `type.name`, if declared.
+fn resource_block(composition: &Composition, kind: &str, name: &str) -> Option<Block> {
+    let body = hcl::parse(&composition.root.text).unwrap();
+    body.blocks()
+        .find(|b| b.identifier() == "resource" && labels(b) == [kind, name])
+        .cloned()
+}
+
+#[test]
+fn the_execution_role_carries_the_permissions_boundary_and_only_its_own_grants() {
+    let composition = compose(&[("VISIBILITY", "event-driven"), ("SCOPE_DOMAIN", "")]).unwrap();
+    assert_eq!(composition.vars["permissions_boundary_arn"], BOUNDARY_ARN);
+    let role = resource_block(&composition, "aws_iam_role", "execution").unwrap();
+    let boundary = role
+        .body()
+        .attributes()
+        .find(|a| a.key() == "permissions_boundary")
+        .expect("aws_iam_role.execution sets no permissions_boundary");
+    assert!(
+        boundary
+            .expr()
+            .to_string()
+            .contains("var.permissions_boundary_arn"),
+        "{}",
+        boundary.expr()
+    );
+    // Its own log group and its scope's parameters secrets, not AWSLambdaBasicExecutionRole's `*`.
+    assert!(resource_block(&composition, "aws_iam_role_policy", "execution").is_some());
+    assert!(
+        !composition
+            .root
+            .text
+            .contains("policy/service-role/AWSLambdaBasicExecutionRole"),
+        "the basic execution policy (logs on every group) is still attached"
+    );
+    for grant in [
+        "log-group:/aws/lambda/${var.function_name}",
+        "secret:nullplatform/${var.scope_id}/*",
+    ] {
+        assert!(composition.root.text.contains(grant), "no grant on {grant}");
+    }
+}
+
+#[test]
+fn the_boundary_comes_from_scope_configurations_and_is_never_left_out() {
+    let own = "arn:aws:iam::123456789012:policy/team/own-boundary";
+    let context = json!({"scope": {"capabilities": {}}, "providers": {"scope-configurations": {"lambda": {"permissions_boundary": own}}}});
+    let composition = compose(&[
+        ("VISIBILITY", "event-driven"),
+        ("SCOPE_DOMAIN", ""),
+        ("CONTEXT", &context.to_string()),
+    ])
+    .unwrap();
+    assert_eq!(composition.vars["permissions_boundary_arn"], own);
+    assert!(
+        composition
+            .log
+            .contains("differs from the one the install module"),
+        "{}",
+        composition.log
+    );
+
+    // None configured: no composition, a ❌ that says where to set it.
+    let err = compose(&[
+        ("VISIBILITY", "event-driven"),
+        ("IAM_PERMISSIONS_BOUNDARY_DEFAULT", ""),
+    ])
+    .unwrap_err();
+    assert!(
+        err.contains("❌") && err.contains("no permissions boundary"),
+        "{err}"
+    );
+    assert!(
+        err.contains("lambda.permissions_boundary") && err.contains("🔧"),
+        "{err}"
+    );
+    // Not an IAM policy ARN: the same.
+    let bad = json!({"scope": {"capabilities": {}}, "providers": {"scope-configurations": {"lambda": {"permissions_boundary": "arn:aws:iam::aws:policy/AdministratorAccess"}}}});
+    let err = compose(&[
+        ("VISIBILITY", "event-driven"),
+        ("CONTEXT", &bad.to_string()),
+    ])
+    .unwrap_err();
+    assert!(
+        err.contains("❌") && err.contains("AdministratorAccess") && err.contains("💡"),
+        "{err}"
+    );
+    // A destroy needs no boundary.
+    let destroy = compose(&[
+        ("VISIBILITY", "event-driven"),
+        ("IAM_PERMISSIONS_BOUNDARY_DEFAULT", ""),
+        ("TOFU_ACTION", "destroy"),
+    ])
+    .unwrap();
+    assert!(!destroy.vars.contains_key("permissions_boundary_arn"));
+}
+
+#[test]
+fn tracing_and_the_log_key_are_checked_settings() {
+    let composition = compose(&[("VISIBILITY", "event-driven"), ("SCOPE_DOMAIN", "")]).unwrap();
+    assert!(
+        !composition.vars.contains_key("tracing_mode"),
+        "the module's default (Active) applies"
+    );
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let composition = compose(&[
+        ("VISIBILITY", "event-driven"),
+        ("LAMBDA_TRACING_MODE", "PassThrough"),
+        ("LOG_KMS_KEY_ARN", key),
+    ])
+    .unwrap();
+    assert_eq!(composition.vars["tracing_mode"], "PassThrough");
+    assert_eq!(composition.vars["log_kms_key_arn"], key);
+    for (name, value) in [
+        ("LAMBDA_TRACING_MODE", "active"),
+        ("LOG_KMS_KEY_ARN", "alias/aws/logs"),
+    ] {
+        let err = compose(&[("VISIBILITY", "event-driven"), (name, value)]).unwrap_err();
+        assert!(
+            err.contains("❌") && err.contains(name) && err.contains("🔧"),
+            "{err}"
+        );
+    }
 }
 
 #[test]

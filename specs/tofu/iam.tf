@@ -25,8 +25,15 @@ locals {
     Statement = var.enable_session_tags ? [local.assume_statement, local.session_tags_statement] : [local.assume_statement]
   })
 
-  # Every document but `assume`, which belongs on the agent's role.
-  role_policies = { for name, document in module.policy_documents.documents : name => document if name != "assume" }
+  # Every document but `assume`, which belongs on the agent's role, and `boundary`,
+  # which bounds the execution roles.
+  role_policies = { for name, document in module.policy_documents.documents : name => document if !contains(["assume", "boundary"], name) }
+
+  # Execution-role prefixes that would also cover the scope's own roles.
+  prefixes_covering_scope_roles = [
+    for prefix in var.execution_role_prefixes : prefix
+    if startswith(local.permissions_role_name, prefix) || startswith(local.agent_role_name, prefix)
+  ]
 }
 
 resource "aws_iam_role" "permissions" {
@@ -35,6 +42,13 @@ resource "aws_iam_role" "permissions" {
   assume_role_policy   = local.trust_policy
   max_session_duration = var.max_session_duration
   tags                 = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.prefixes_covering_scope_roles) == 0
+      error_message = "execution_role_prefixes ${join(", ", local.prefixes_covering_scope_roles)} also match the permissions role or the agent's role: give prefixes only the functions' execution roles use (e.g. np-lambda-)."
+    }
+  }
 }
 
 resource "aws_iam_policy" "scope" {
@@ -51,6 +65,20 @@ resource "aws_iam_role_policy_attachment" "scope" {
 
   role       = aws_iam_role.permissions.name
   policy_arn = each.value.arn
+}
+
+# --- The permissions boundary of the functions' execution roles ----------------
+
+# The most any scope function may do (its log group, its parameters secret, VPC network
+# interfaces, X-Ray writes). The permissions role creates and edits execution roles
+# only with this boundary, and may neither remove it from a role nor change it.
+resource "aws_iam_policy" "execution_boundary" {
+  count = var.execution_role_permissions_boundary_arn == "" ? 1 : 0
+
+  name        = "${local.policy_name_prefix}-execution-boundary"
+  description = "AWS Lambda scope: permissions boundary of the functions' execution roles"
+  policy      = module.policy_documents.documents["boundary"]
+  tags        = local.tags
 }
 
 # --- Optional: let the agent's role assume the permissions role ----------------

@@ -24,6 +24,12 @@ locals {
   policy_name_prefix    = var.policy_name_prefix != "" ? var.policy_name_prefix : "nullplatform-${var.cluster_name}-lambda-scope"
   trusted_principals    = distinct(concat([local.agent_role_arn], var.additional_trusted_principal_arns))
 
+  # The boundary every execution role carries: the operator's, else the one iam.tf creates
+  # (its ARN from its name, so the policies that require it need not wait for it).
+  execution_role_boundary_arn = (var.execution_role_permissions_boundary_arn != ""
+    ? var.execution_role_permissions_boundary_arn
+  : "arn:${local.partition}:iam::${local.account_id}:policy/${local.policy_name_prefix}-execution-boundary")
+
   tags = merge(var.tags, { ManagedBy = "lambda-scope-install" })
 }
 
@@ -43,4 +49,5 @@ module "policy_documents" {
   assets_buckets          = var.assets_buckets
   hosted_zone_ids         = var.hosted_zone_ids
   layer_accounts          = var.layer_accounts
+  permissions_boundary    = local.execution_role_boundary_arn
 }

@@ -13,6 +13,11 @@ output "policy_arns" {
   value       = { for name, policy in aws_iam_policy.scope : name => policy.arn }
 }
 
+output "execution_role_permissions_boundary_arn" {
+  description = "ARN of the permissions boundary every execution role carries (the notification channel's IAM_PERMISSIONS_BOUNDARY_DEFAULT)."
+  value       = local.execution_role_boundary_arn
+}
+
 output "agent_assume_policy" {
   description = "Policy document the agent's role needs to assume the permissions role (applied when manage_agent_assume_policy = true)."
   value       = module.policy_documents.documents["assume"]

@@ -83,8 +83,11 @@ locals {
 
   # The allowed execution-role prefixes reach every step, so compose-tofu warns before
   # tofu fails on a role this install's policies do not cover.
+  # The boundary's ARN too: compose-tofu gives it to every execution role unless the
+  # scope-configurations or IAM_PERMISSIONS_BOUNDARY name another.
   channel_environment = merge(local.channel.configuration.command.data.environment, {
     LAMBDA_EXECUTION_ROLE_PREFIXES_ALLOWED = join(",", var.execution_role_prefixes)
+    IAM_PERMISSIONS_BOUNDARY_DEFAULT       = local.execution_role_boundary_arn
   })
 }
 

@@ -148,13 +148,24 @@ variable "state_key_prefix" {
 }
 
 variable "execution_role_prefixes" {
-  description = "Name prefixes the functions' execution roles may have; IAM actions are allowed only on those roles, iam:PassRole only to lambda.amazonaws.com."
+  description = "Name prefixes the functions' execution roles may have; IAM actions are allowed only on those roles, iam:PassRole only to lambda.amazonaws.com. Never nullplatform- (it matches the agent's role, other scopes' roles and the permissions role)."
   type        = list(string)
-  default     = ["np-lambda-", "nullplatform-"]
+  default     = ["np-lambda-"]
 
   validation {
-    condition     = length(var.execution_role_prefixes) > 0 && alltrue([for p in var.execution_role_prefixes : can(regex("^[A-Za-z0-9+=,.@_-]{1,32}$", p))])
-    error_message = "Give at least one prefix; each 1-32 characters of an IAM role name, without wildcards."
+    condition     = length(var.execution_role_prefixes) > 0 && alltrue([for p in var.execution_role_prefixes : can(regex("^[A-Za-z0-9+=,.@_-]{1,32}$", p)) && !startswith("nullplatform-", p)])
+    error_message = "Give at least one prefix; each 1-32 characters of an IAM role name, without wildcards, and none that nullplatform- starts with (it matches the agent's and other scopes' roles)."
+  }
+}
+
+variable "execution_role_permissions_boundary_arn" {
+  description = "An existing IAM policy to use as the permissions boundary of every execution role. Empty: this module creates <policy_name_prefix>-execution-boundary. The policies allow creating and editing execution roles only with this boundary."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.execution_role_permissions_boundary_arn == "" || can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", var.execution_role_permissions_boundary_arn))
+    error_message = "execution_role_permissions_boundary_arn must be an IAM policy ARN: arn:<partition>:iam::<12-digit account>:policy/<name>."
   }
 }
 

@@ -360,6 +360,12 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
         .clone()
         .unwrap_or_else(|| Context::from_value(json!({})));
     let destroying = env("TOFU_ACTION").as_deref() == Some("destroy");
+    if let Some(boundary) = lenient(
+        destroying,
+        crate::policy::execution_role_boundary(settings_ctx.value(), env),
+    )? {
+        vars.insert("permissions_boundary_arn".into(), json!(boundary));
+    }
     if !destroying {
         // Memory, timeout and VPC placement would otherwise fall back to their defaults
         // and tofu would apply them to the function.
@@ -409,6 +415,41 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
     vars.insert("security_group_ids".into(), json!(security_groups));
     if let Some(days) = number(env, "LOG_RETENTION_DAYS")? {
         vars.insert("log_retention_days".into(), json!(days));
+    }
+    for (name, var, valid, expected) in [
+        (
+            "LAMBDA_TRACING_MODE",
+            "tracing_mode",
+            (|v: &str| v == "Active" || v == "PassThrough") as fn(&str) -> bool,
+            "Active or PassThrough",
+        ),
+        (
+            "LOG_KMS_KEY_ARN",
+            "log_kms_key_arn",
+            |v: &str| {
+                let parts: Vec<&str> = v.splitn(6, ':').collect();
+                parts.len() == 6
+                    && parts[0] == "arn"
+                    && parts[2] == "kms"
+                    && parts[4].len() == 12
+                    && parts[5]
+                        .strip_prefix("key/")
+                        .is_some_and(|id| !id.is_empty())
+            },
+            "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)",
+        ),
+    ] {
+        if let Some(value) = env(name).filter(|value| !value.is_empty()) {
+            if !valid(&value) {
+                return Err(StepError::new(format!("{name} is '{value}'"))
+                    .cause(format!("{name} must be {expected}"))
+                    .fix(format!(
+                        "set {name} to {expected} in values.yaml, or remove it"
+                    ))
+                    .usage());
+            }
+            vars.insert(var.into(), json!(value));
+        }
     }
     // The function starts with the settings its first deployment would give it.
     if let Some(memory) = lenient(

@@ -5,7 +5,7 @@ variable "execution_role_prefix" {
 }
 
 variable "vpc_enabled" {
-  description = "Whether the scope is VPC-enabled (capabilities vpc_enabled, else LAMBDA_VPC_ENABLED): attaches AWSLambdaVPCAccessExecutionRole."
+  description = "Whether the scope is VPC-enabled (capabilities vpc_enabled, else LAMBDA_VPC_ENABLED): attaches AWSLambdaVPCAccessExecutionRole (its network interface calls have no resource-level permissions)."
   type        = bool
   default     = false
 }
@@ -14,4 +14,15 @@ variable "iam_propagation_seconds" {
   description = "Seconds to wait after the role is created (IAM is eventually consistent); only when the role is new."
   type        = number
   default     = 10
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the execution role: scope-configurations lambda.permissions_boundary > IAM_PERMISSIONS_BOUNDARY > IAM_PERMISSIONS_BOUNDARY_DEFAULT (set by the install module). compose-tofu always passes it on apply; empty only on destroy."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.permissions_boundary_arn == "" || can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN: arn:<partition>:iam::<12-digit account>:policy/<name>."
+  }
 }

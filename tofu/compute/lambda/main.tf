@@ -1,9 +1,15 @@
 resource "aws_cloudwatch_log_group" "function" {
+  #checkov:skip=CKV_AWS_158: encrypted with the operator's key when LOG_KMS_KEY_ARN is set, else with CloudWatch Logs' own encryption at rest
+  #checkov:skip=CKV_AWS_338: retention is the operator's LOG_RETENTION_DAYS (function logs, 30 days unless set)
   name              = "/aws/lambda/${var.function_name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn != "" ? var.log_kms_key_arn : null
 }
 
 resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_116: scopes serve synchronous HTTP requests; failure destinations of async invocations are the application's choice
+  #checkov:skip=CKV_AWS_115: reserved concurrency is set per scope by the adjust-reserved-concurrency action, not fixed here
+  #checkov:skip=CKV_AWS_272: deployments publish the application's own build artifacts, which nullplatform does not sign
   function_name = var.function_name
   role          = aws_iam_role.execution.arn
   package_type  = var.package_type
@@ -27,6 +33,10 @@ resource "aws_lambda_function" "this" {
     }
   }
 
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
   logging_config {
     log_format = "Text"
     log_group  = aws_cloudwatch_log_group.function.name
@@ -34,7 +44,7 @@ resource "aws_lambda_function" "this" {
 
   depends_on = [
     terraform_data.iam_propagation,
-    aws_iam_role_policy_attachment.basic_execution,
+    aws_iam_role_policy.execution,
     aws_iam_role_policy_attachment.vpc_access,
   ]
 

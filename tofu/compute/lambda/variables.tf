@@ -73,3 +73,25 @@ variable "main_alias_name" {
   type        = string
   default     = "main"
 }
+
+variable "tracing_mode" {
+  description = "X-Ray tracing of the function (LAMBDA_TRACING_MODE): Active (default; the execution role may then write to X-Ray) or PassThrough."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key encrypting the function's log group (LOG_KMS_KEY_ARN); its key policy must let CloudWatch Logs use it. Empty: CloudWatch Logs' own encryption."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.log_kms_key_arn == "" || can(regex("^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be a KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<key id>."
+  }
+}

@@ -25,6 +25,7 @@ locals {
     state_bucket     = var.state_bucket
     state_key_prefix = var.state_key_prefix
     secret_prefix    = var.secret_prefix
+    boundary         = var.permissions_boundary
   }
 
   # One resource per value of the list placeholder a pattern holds; others kept as is.
@@ -46,7 +47,7 @@ locals {
 
   # Filled in one scalar at a time (HCL has no fold).
   documents = {
-    for name, statements in local.expanded : name => replace(replace(replace(replace(replace(replace(replace(
+    for name, statements in local.expanded : name => replace(replace(replace(replace(replace(replace(replace(replace(
       jsonencode({
         Version   = local.templates[name].Version
         Statement = [for statement in statements : statement if length(statement.Resource) > 0]
@@ -57,6 +58,7 @@ locals {
       "{permissions_role}", local.scalars.permissions_role),
       "{state_bucket}", local.scalars.state_bucket),
       "{state_key_prefix}", local.scalars.state_key_prefix),
-    "{secret_prefix}", local.scalars.secret_prefix)
+      "{secret_prefix}", local.scalars.secret_prefix),
+    "{permissions_boundary}", local.scalars.boundary)
   }
 }

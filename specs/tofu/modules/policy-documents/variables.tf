@@ -43,7 +43,17 @@ variable "state_key_prefix" {
 variable "execution_role_prefixes" {
   description = "Allowed name prefixes of the functions' execution roles."
   type        = list(string)
-  default     = ["np-lambda-", "nullplatform-"]
+  default     = ["np-lambda-"]
+}
+
+variable "permissions_boundary" {
+  description = "ARN of the permissions boundary every execution role must carry: the role-writing IAM calls are allowed only with it, and it cannot be changed or removed."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary))
+    error_message = "permissions_boundary must be an IAM policy ARN: arn:<partition>:iam::<12-digit account>:policy/<name>."
+  }
 }
 
 variable "ecr_repositories" {
