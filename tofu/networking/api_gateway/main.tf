@@ -15,12 +15,14 @@ resource "aws_apigatewayv2_integration" "lambda" {
 }
 
 resource "aws_apigatewayv2_route" "default" {
+  #checkov:skip=CKV_AWS_309: a public scope is a public HTTP endpoint; authorization is the application's
   api_id    = aws_apigatewayv2_api.http.id
   route_key = "$default"
   target    = "integrations/${aws_apigatewayv2_integration.lambda.id}"
 }
 
 resource "aws_apigatewayv2_stage" "default" {
+  #checkov:skip=CKV_AWS_76: HTTP API access logs need account-wide logs:PutResourcePolicy and log-delivery grants the permissions role does not get; the function logs every request
   api_id      = aws_apigatewayv2_api.http.id
   name        = "$default"
   auto_deploy = true
