@@ -555,3 +555,108 @@ output "rendered" {
         }
     }
 }
+
+#[test]
+fn the_install_module_creates_the_execution_boundary_and_keeps_it_off_its_own_role() {
+    let body = parse(&tofu_dir().join("iam.tf"));
+    let boundary = blocks(&body, "resource")
+        .into_iter()
+        .find(|b| {
+            b.labels()
+                .iter()
+                .map(|l| l.as_str())
+                .eq(["aws_iam_policy", "execution_boundary"])
+        })
+        .expect("no aws_iam_policy.execution_boundary");
+    let policy = boundary
+        .body()
+        .attributes()
+        .find(|a| a.key() == "policy")
+        .expect("the boundary has no policy")
+        .expr()
+        .to_string();
+    assert!(
+        policy.contains("module.policy_documents.documents") && policy.contains("boundary"),
+        "{policy}"
+    );
+    // Not one of the permissions role's own policies.
+    let text = std::fs::read_to_string(tofu_dir().join("iam.tf")).unwrap();
+    let role_policies = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("role_policies"))
+        .unwrap();
+    assert!(
+        role_policies.contains("\"boundary\"") && role_policies.contains("\"assume\""),
+        "{role_policies}"
+    );
+}
+
+#[test]
+fn the_install_module_refuses_prefixes_that_cover_other_roles() {
+    // variables.tf alone, with real tofu/terraform: its validations need no provider.
+    let work = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        tofu_dir().join("variables.tf"),
+        work.path().join("variables.tf"),
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("main.tf"),
+        "output \"prefixes\" {\n  value = var.execution_role_prefixes\n}\n",
+    )
+    .unwrap();
+    let required = [
+        "-var=nrn=organization=1:account=2",
+        "-var=np_api_key=k",
+        "-var=cluster_name=prod",
+        "-var=state_bucket=acme-tofu-state",
+    ];
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["plan", "-input=false", "-no-color", "-refresh=false"];
+        args.extend(required);
+        args.extend(extra);
+        tofu(&args, work.path())
+    };
+    let init = tofu(&["init", "-input=false", "-no-color"], work.path());
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let defaults = plan(&[]);
+    let stdout = String::from_utf8_lossy(&defaults.stdout);
+    assert!(
+        defaults.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&defaults.stderr)
+    );
+    assert!(stdout.contains("\"np-lambda-\""), "{stdout}");
+    assert!(
+        !stdout.contains("nullplatform-"),
+        "default covers nullplatform-*: {stdout}"
+    );
+    let two = plan(&[r#"-var=execution_role_prefixes=["np-lambda-","team-"]"#]);
+    assert!(
+        two.status.success(),
+        "{}",
+        String::from_utf8_lossy(&two.stderr)
+    );
+    for prefixes in [r#"["nullplatform-"]"#, r#"["np-lambda-","null"]"#] {
+        let out = plan(&[&format!("-var=execution_role_prefixes={prefixes}")]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{prefixes} accepted");
+        assert!(stderr.contains("nullplatform-"), "{stderr}");
+    }
+    for arn in ["arn:aws:iam::123456789012:role/x", "AdministratorAccess"] {
+        let out = plan(&[&format!(
+            "-var=execution_role_permissions_boundary_arn={arn}"
+        )]);
+        assert!(!out.status.success(), "{arn} accepted as a boundary");
+    }
+    let own = plan(&["-var=execution_role_permissions_boundary_arn=arn:aws:iam::123456789012:policy/team/boundary"]);
+    assert!(
+        own.status.success(),
+        "{}",
+        String::from_utf8_lossy(&own.stderr)
+    );
+}
