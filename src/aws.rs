@@ -1,11 +1,17 @@
 //! The one AWS SDK configuration every binary uses: region from `AWS_REGION` /
 //! `AWS_DEFAULT_REGION`, the SDK's standard endpoint override (`AWS_ENDPOINT_URL`,
 //! `AWS_ENDPOINT_URL_<SERVICE>`), the standard retry classification with a
-//! configurable attempt count, and a compact rendering of SDK errors for reports.
+//! configurable attempt count, timeouts on every call, and a compact rendering of SDK
+//! errors for reports.
+
+use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+
+use crate::report::StepError;
 
 /// Region used when neither `AWS_REGION` nor `AWS_DEFAULT_REGION` is set (STS is global).
 pub const FALLBACK_REGION: &str = "us-east-1";
@@ -21,25 +27,113 @@ pub fn region_from_env() -> Option<String> {
         })
 }
 
+/// Bounds of every AWS call: how often it is tried and how long each attempt may take.
+/// Read once from `AWS_MAX_ATTEMPTS` (1–10, default 3) and `AWS_CALL_TIMEOUT_SECONDS`
+/// (per attempt, 1–300, default 30); a whole call never outlasts attempts × timeout, so
+/// an endpoint that accepts connections and never answers cannot hang a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallBounds {
+    pub max_attempts: u32,
+    pub attempt_timeout: Duration,
+}
+
+/// The accepted range of `AWS_MAX_ATTEMPTS` (and `ASSUME_ROLE_MAX_ATTEMPTS`).
+pub const MAX_ATTEMPTS_RANGE: std::ops::RangeInclusive<u32> = 1..=10;
+const CALL_TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 1..=300;
+const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+const DEFAULT_CALL_TIMEOUT_SECONDS: u64 = 30;
+
+impl CallBounds {
+    /// From the process environment.
+    pub fn from_env() -> Result<Self, StepError> {
+        Self::from_lookup(&|name| std::env::var(name).ok())
+    }
+
+    /// From an environment lookup; blank means unset, anything else must be in range.
+    pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, StepError> {
+        let number = |name: &str, range: std::ops::RangeInclusive<u64>, default: u64| {
+            match env(name).filter(|value| !value.trim().is_empty()) {
+                None => Ok(default),
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|value| range.contains(value))
+                    .ok_or_else(|| {
+                        StepError::new(format!(
+                            "{name} is `{text}`: expected a whole number from {} to {}",
+                            range.start(),
+                            range.end()
+                        ))
+                        .cause("values.yaml or the agent's environment sets it out of range")
+                        .fix(format!("set {name} to a number from {} to {}, or leave it unset (default {default})", range.start(), range.end()))
+                        .usage()
+                    }),
+            }
+        };
+        let attempts = number(
+            "AWS_MAX_ATTEMPTS",
+            u64::from(*MAX_ATTEMPTS_RANGE.start())..=u64::from(*MAX_ATTEMPTS_RANGE.end()),
+            u64::from(DEFAULT_MAX_ATTEMPTS),
+        )?;
+        let timeout = number(
+            "AWS_CALL_TIMEOUT_SECONDS",
+            CALL_TIMEOUT_RANGE,
+            DEFAULT_CALL_TIMEOUT_SECONDS,
+        )?;
+        Ok(CallBounds {
+            max_attempts: attempts as u32,
+            attempt_timeout: Duration::from_secs(timeout),
+        })
+    }
+
+    /// The same timeout with another attempt count (assume-role's own setting).
+    pub fn with_attempts(self, max_attempts: u32) -> Self {
+        CallBounds {
+            max_attempts: max_attempts
+                .clamp(*MAX_ATTEMPTS_RANGE.start(), *MAX_ATTEMPTS_RANGE.end()),
+            ..self
+        }
+    }
+
+    /// The longest one call may take, retries included.
+    pub fn operation_timeout(&self) -> Duration {
+        self.attempt_timeout * self.max_attempts
+    }
+
+    fn timeout_config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(
+                self.attempt_timeout
+                    .min(Duration::from_secs(CONNECT_TIMEOUT_SECONDS)),
+            )
+            .read_timeout(self.attempt_timeout)
+            .operation_attempt_timeout(self.attempt_timeout)
+            .operation_timeout(self.operation_timeout())
+            .build()
+    }
+}
+
+/// A TCP (and TLS) connect that takes longer than this is not going to succeed.
+const CONNECT_TIMEOUT_SECONDS: u64 = 10;
+
 /// Loads the SDK configuration from the environment (credentials chain, region,
-/// endpoint overrides). `max_attempts` is the SDK's standard retry mode: only
-/// throttling and transient errors are retried.
-pub async fn sdk_config(max_attempts: u32) -> SdkConfig {
+/// endpoint overrides) with `bounds`: the SDK's standard retry mode (only throttling and
+/// transient errors are retried) and timeouts on connect, read, each attempt and the
+/// whole call.
+pub async fn sdk_config_with(bounds: CallBounds) -> SdkConfig {
     let region = region_from_env().unwrap_or_else(|| FALLBACK_REGION.to_string());
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region))
-        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)))
+        .retry_config(RetryConfig::standard().with_max_attempts(bounds.max_attempts))
+        .timeout_config(bounds.timeout_config())
         .load()
         .await
 }
 
-/// The attempt count from `AWS_MAX_ATTEMPTS` (default 3).
-pub fn max_attempts_from_env() -> u32 {
-    std::env::var("AWS_MAX_ATTEMPTS")
-        .ok()
-        .and_then(|value| value.trim().parse().ok())
-        .filter(|attempts| *attempts >= 1)
-        .unwrap_or(3)
+/// [`sdk_config_with`] the bounds the environment sets: what every step uses.
+pub async fn sdk_config() -> Result<SdkConfig, StepError> {
+    Ok(sdk_config_with(CallBounds::from_env()?).await)
 }
 
 /// The essentials of a failed SDK call: the service's error code (if any) and a

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
+use crate::aws::{sdk_config, CallFailure};
 use crate::report::StepError;
 use crate::step::{progress, warn, Outputs};
 
@@ -332,7 +332,7 @@ pub async fn ensure_pull_policy(image_uri: &str, package_type: &str) -> Result<O
         "🔐 Checking that Lambda may pull from {} ...",
         image.repository_arn()
     ));
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = sdk_config().await?;
     let ecr_config = aws_sdk_ecr::config::Builder::from(&config)
         .region(aws_sdk_ecr::config::Region::new(image.region.clone()))
         .build();

@@ -1,30 +1,68 @@
 //! The nullplatform CLI client: runs the program named by `NP_CLI` (default `np`)
-//! through duct and parses its JSON answer. A failed run or a non-JSON answer is a
-//! [`StepError`] that names the command, so a person can re-run it by hand.
+//! through duct, bounded by `NP_CALL_TIMEOUT_SECONDS` and without the AWS credentials
+//! it does not need, and parses its JSON answer. A failed run, a timeout or a non-JSON
+//! answer is a [`StepError`] that names the command, so a person can re-run it by hand.
+
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::report::StepError;
 
+/// Default bound of one np call, in seconds.
+pub const DEFAULT_CALL_TIMEOUT_SECONDS: u64 = 60;
+const CALL_TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 1..=3600;
+
+/// What np must not see: the assumed role's credentials are for AWS, not for the platform.
+const WITHHELD: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+];
+
 /// A handle on the `np` CLI.
 #[derive(Debug, Clone)]
 pub struct NpClient {
     program: String,
+    /// The bound of each call, or the `NP_CALL_TIMEOUT_SECONDS` text that is not one
+    /// (reported by the first call, before anything runs).
+    timeout: Result<Duration, String>,
 }
 
 impl NpClient {
-    /// The CLI named by `NP_CLI`, else `np` on PATH.
+    /// The CLI named by `NP_CLI`, else `np` on PATH; each call bounded by
+    /// `NP_CALL_TIMEOUT_SECONDS` (1–3600, default 60).
     pub fn from_env() -> Self {
         let program = std::env::var("NP_CLI")
             .ok()
             .filter(|value| !value.trim().is_empty())
             .unwrap_or_else(|| "np".to_string());
-        NpClient { program }
+        let timeout = match std::env::var("NP_CALL_TIMEOUT_SECONDS") {
+            Ok(text) if !text.trim().is_empty() => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|seconds| CALL_TIMEOUT_RANGE.contains(seconds))
+                .map(Duration::from_secs)
+                .ok_or(text),
+            _ => Ok(Duration::from_secs(DEFAULT_CALL_TIMEOUT_SECONDS)),
+        };
+        NpClient { program, timeout }
     }
 
     pub fn with_program(program: impl Into<String>) -> Self {
         NpClient {
             program: program.into(),
+            timeout: Ok(Duration::from_secs(DEFAULT_CALL_TIMEOUT_SECONDS)),
+        }
+    }
+
+    /// The same CLI with another bound per call.
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        NpClient {
+            timeout: Ok(timeout),
+            ..self
         }
     }
 
@@ -49,19 +87,50 @@ impl NpClient {
     /// Runs `np <args>`: its stdout, or an error naming the command when it fails.
     fn stdout(&self, args: &[&str]) -> Result<Vec<u8>, StepError> {
         let shown = self.shown(args);
-        let output = duct::cmd(&self.program, args)
+        let timeout = self.timeout.clone().map_err(|text| {
+            StepError::new(format!(
+                "NP_CALL_TIMEOUT_SECONDS is `{text}`: expected a whole number of seconds from {} to {}",
+                CALL_TIMEOUT_RANGE.start(),
+                CALL_TIMEOUT_RANGE.end()
+            ))
+            .cause("values.yaml or the agent's environment sets it out of range")
+            .fix(format!("set NP_CALL_TIMEOUT_SECONDS from 1 to 3600, or leave it unset (default {DEFAULT_CALL_TIMEOUT_SECONDS}); `{shown}` was not run"))
+            .usage()
+        })?;
+        let mut command = duct::cmd(&self.program, args)
             .stdout_capture()
             .stderr_capture()
             .unchecked()
-            .run()
-            .map_err(|err| {
-                StepError::new(format!("could not run `{shown}`: {err}"))
-                    .cause(format!(
-                        "the nullplatform CLI `{}` is not installed or not on PATH",
-                        self.program
-                    ))
-                    .fix("install the np CLI in the agent image, or set NP_CLI to its path")
-            })?;
+            // Its own process group, so a timeout stops whatever it started too.
+            .before_spawn(|child| {
+                std::os::unix::process::CommandExt::process_group(child, 0);
+                Ok(())
+            });
+        for name in WITHHELD {
+            command = command.env_remove(name);
+        }
+        let handle = command.start().map_err(|err| {
+            StepError::new(format!("could not run `{shown}`: {err}"))
+                .cause(format!(
+                    "the nullplatform CLI `{}` is not installed or not on PATH",
+                    self.program
+                ))
+                .fix("install the np CLI in the agent image, or set NP_CLI to its path")
+        })?;
+        let output = wait_bounded(&handle, timeout).map_err(|err| {
+            StepError::new(format!("`{shown}` failed: {err}"))
+                .cause("the np CLI could not be waited for")
+                .fix(format!("run `{shown}` by hand to see what it does"))
+        })?;
+        let Some(output) = output else {
+            return Err(StepError::new(format!(
+                "`{shown}` did not finish within {} s (NP_CALL_TIMEOUT_SECONDS): it was stopped",
+                timeout.as_secs()
+            ))
+            .cause("the nullplatform API is slow or unreachable from the agent")
+            .fix("check the agent's network to the nullplatform API, or raise NP_CALL_TIMEOUT_SECONDS")
+            .fix(format!("run `{shown}` by hand to see whether it answers")));
+        };
         if !output.status.success() {
             let code = output
                 .status
@@ -142,6 +211,40 @@ impl NpClient {
     }
 }
 
+/// Waits for `handle` at most `timeout`; on expiry kills it (duct reaps it, so nothing is
+/// left running) and answers `None`.
+fn wait_bounded(
+    handle: &duct::Handle,
+    timeout: Duration,
+) -> std::io::Result<Option<std::process::Output>> {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        let waiter = scope.spawn(move || {
+            let output = handle.wait().cloned();
+            let _ = done.send(());
+            output
+        });
+        let timed_out = finished.recv_timeout(timeout).is_err();
+        if timed_out {
+            // The group first (a wrapper's children would keep the output pipes open),
+            // then duct's own kill, which also reaps the child.
+            for pid in handle.pids() {
+                if let Some(group) = rustix::process::Pid::from_raw(pid as i32) {
+                    let _ =
+                        rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+                }
+            }
+            handle.kill()?;
+        }
+        let output = waiter.join().expect("the np waiter does not panic");
+        if timed_out {
+            Ok(None)
+        } else {
+            output.map(Some)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +287,49 @@ mod tests {
         let err = np.json(&["provider", "list"]).unwrap_err();
         assert!(err.what.contains("did not answer JSON"), "{err}");
         assert!(err.causes[0].contains("Usage: np"), "{err}");
+    }
+
+    #[test]
+    fn a_call_that_does_not_finish_is_stopped_with_whatever_it_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("still-running");
+        // A wrapper whose own child would outlive it and hold the output pipe.
+        let np = script(
+            &dir,
+            &format!("sleep 30 & echo $! > {}\nwait", marker.display()),
+        )
+        .with_timeout(Duration::from_millis(300));
+        let started = std::time::Instant::now();
+        let err = np.json(&["scope", "patch"]).unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(err.what.contains("did not finish within"), "{err}");
+        assert!(err.to_string().contains("NP_CALL_TIMEOUT_SECONDS"));
+        let pid: i32 = std::fs::read_to_string(&marker)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let alive = std::path::Path::new(&format!("/proc/{pid}")).exists()
+            && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .unwrap_or_default()
+                .contains(") Z ");
+        assert!(!alive, "the child np started ({pid}) was left running");
+    }
+
+    #[test]
+    fn a_timeout_setting_out_of_range_is_reported_before_np_runs() {
+        let np = NpClient {
+            program: "/nonexistent/np".into(),
+            timeout: Err("0".into()),
+        };
+        let err = np.json(&["provider", "list"]).unwrap_err();
+        assert_eq!(err.exit_code, 2);
+        assert!(err.what.contains("NP_CALL_TIMEOUT_SECONDS is `0`"), "{err}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use aws_sdk_ecr::types::ImageIdentifier;
 
-use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
+use crate::aws::{sdk_config, CallFailure};
 use crate::ecr::{EcrImage, ImageReference};
 use crate::report::StepError;
 use crate::step::{progress, Outputs};
@@ -166,7 +166,7 @@ pub fn parse_placeholder(uri: &str, region: Option<&str>) -> Result<EcrImage, St
 
 /// Checks the image exists (`ecr:DescribeImages` in its repository).
 pub async fn check_image_exists(image: &EcrImage, uri: &str) -> Result<(), StepError> {
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = sdk_config().await?;
     let client = aws_sdk_ecr::Client::new(&config);
     let id = match &image.reference {
         ImageReference::Digest(digest) => ImageIdentifier::builder().image_digest(digest),

@@ -3,7 +3,7 @@
 //! the setting), a synchronous invocation of the main alias with a JSON payload, and
 //! the removal of the scope's own Secrets Manager secrets when the scope is deleted.
 
-use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
+use crate::aws::{sdk_config, CallFailure};
 use crate::context::Context;
 use crate::report::StepError;
 use crate::step::{progress, Outputs};
@@ -108,7 +108,7 @@ pub async fn adjust_concurrency_step(env: Env<'_>) -> Result<Outputs, StepError>
             .usage()
     })?;
     let alias = env("LAMBDA_MAIN_ALIAS_NAME").unwrap_or_else(|| "main".to_string());
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = sdk_config().await?;
     let client = aws_sdk_lambda::Client::new(&config);
     let shown = value.map_or_else(|| "none".to_string(), |v| v.to_string());
     match (kind, value) {
@@ -243,7 +243,7 @@ pub async fn invoke_step(env: Env<'_>) -> Result<Outputs, StepError> {
             .usage()
     })?;
     let alias = env("LAMBDA_MAIN_ALIAS_NAME").unwrap_or_else(|| "main".to_string());
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = sdk_config().await?;
     let client = aws_sdk_lambda::Client::new(&config);
     progress(format!("📨 invoking {function}:{alias}"));
     let answer = client
@@ -302,7 +302,7 @@ pub async fn delete_scope_secrets_step(env: Env<'_>) -> Result<Outputs, StepErro
             .fix("run build-scope-context first")
             .usage()
     })?;
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = sdk_config().await?;
     let client = aws_sdk_secretsmanager::Client::new(&config);
     use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
     let searches = [

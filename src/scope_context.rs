@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
-use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
+use crate::aws::{sdk_config, CallFailure};
 use crate::config::{Resolved, Setting, Source};
 use crate::context::Context;
 use crate::ids;
@@ -647,7 +647,7 @@ pub async fn build_deployment_context(
         "   📡 Looking up versions of {} by deployment id...",
         common.names.function_name
     ));
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = sdk_config().await?;
     let client = aws_sdk_lambda::Client::new(&config);
     let versions = list_function_versions(&client, &common.names.function_name).await?;
     let (green, blue) = match &versions {

@@ -230,6 +230,10 @@ fn compose_tofu_composes_nothing_to_apply_without_the_scope_capabilities() {
         ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
         ("AWS_MAX_ATTEMPTS", "1"),
         ("SERVICE_PATH", root.to_str().unwrap()),
+        (
+            "IAM_PERMISSIONS_BOUNDARY",
+            "arn:aws:iam::123456789012:policy/np-lambda-boundary",
+        ),
     ];
     for context in [None, Some("{}")] {
         let mut command = Command::new(bin_dir().join("compose-tofu"));
@@ -249,5 +253,91 @@ fn compose_tofu_composes_nothing_to_apply_without_the_scope_capabilities() {
             "{log}"
         );
         assert!(!out.join("tofu").exists(), "something was composed: {log}");
+    }
+}
+
+#[test]
+fn np_never_sees_the_aws_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen = dir.path().join("np-env");
+    let np = dir.path().join("np");
+    std::fs::write(
+        &np,
+        format!(
+            "#!/bin/sh\nenv > {}\necho '{{\"id\": 1}}'\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&np, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // generate-domain records the domain with `np scope patch`.
+    let output = Command::new(bin_dir().join("generate-domain"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("NP_CLI", &np)
+        .env("VISIBILITY", "public")
+        .env("SCOPE_ID", "7")
+        .env("NAMESPACE_SLUG", "prod")
+        .env("APPLICATION_SLUG", "shop")
+        .env("SCOPE_SLUG", "api")
+        .env("HOSTED_PUBLIC_ZONE_NAME", "example.com")
+        .env("AWS_ACCESS_KEY_ID", "ASIAEXAMPLEKEY000000")
+        .env("AWS_SECRET_ACCESS_KEY", "s3cr3t-role-secret")
+        .env("AWS_SESSION_TOKEN", "s3cr3t-session-token")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stdout));
+    let env = std::fs::read_to_string(&seen).expect("np ran");
+    assert!(
+        env.contains("SCOPE_ID=7") || env.contains("NP_CLI="),
+        "np got an environment: {env}"
+    );
+    for secret in [
+        "ASIAEXAMPLEKEY000000",
+        "s3cr3t-role-secret",
+        "s3cr3t-session-token",
+    ] {
+        assert!(!env.contains(secret), "np saw {secret}");
+    }
+}
+
+#[test]
+fn tofu_never_sees_the_platform_key_or_the_context() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen = dir.path().join("tofu-env");
+    let tofu = dir.path().join("tofu");
+    std::fs::write(
+        &tofu,
+        format!("#!/bin/sh\nenv >> {}\nexit 1\n", seen.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&tofu, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let work = dir.path().join("tofu-work");
+    std::fs::create_dir_all(&work).unwrap();
+    let output = Command::new(bin_dir().join("tofu-step"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("TOFU_BIN", &tofu)
+        .env("TOFU_ACTION", "apply")
+        .env("SCOPE_ID", "7")
+        .env("TOFU_STATE_BUCKET", "state")
+        .env("AWS_REGION", REGION)
+        .env("TOFU_WORKING_DIR", &work)
+        .env("NP_API_KEY", "np-api-key-secret")
+        .env(
+            "CONTEXT",
+            r#"{"parameters":{"results":[{"variable":"DB","values":[{"value":"param-secret"}]}]}}"#,
+        )
+        .env(
+            "NP_ACTION_CONTEXT",
+            "'{\"notification\":{\"id\":\"param-secret\"}}'",
+        )
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let env = std::fs::read_to_string(&seen).expect("tofu ran");
+    assert!(env.contains("TF_IN_AUTOMATION=1"), "{env}");
+    for secret in ["np-api-key-secret", "param-secret"] {
+        assert!(!env.contains(secret), "tofu saw {secret}");
     }
 }

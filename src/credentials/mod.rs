@@ -114,7 +114,19 @@ pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, 
         }
     }
 
-    let config = aws::sdk_config(settings.max_attempts).await;
+    if !aws::MAX_ATTEMPTS_RANGE.contains(&settings.max_attempts) {
+        return Err(StepError::new(format!(
+            "ASSUME_ROLE_MAX_ATTEMPTS is {}: expected a whole number from {} to {}",
+            settings.max_attempts,
+            aws::MAX_ATTEMPTS_RANGE.start(),
+            aws::MAX_ATTEMPTS_RANGE.end()
+        ))
+        .cause("more attempts only make a step wait longer before it reports a failure STS keeps giving")
+        .fix("set ASSUME_ROLE_MAX_ATTEMPTS from 1 to 10, or leave it unset (default 3)")
+        .usage());
+    }
+    let bounds = aws::CallBounds::from_env()?.with_attempts(settings.max_attempts);
+    let config = aws::sdk_config_with(bounds).await;
     let client = aws_sdk_sts::Client::new(&config);
     let credentials =
         sts::assume_role(&client, &request, &Provenance { source_description }).await?;

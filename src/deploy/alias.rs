@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use aws_sdk_lambda::types::AliasRoutingConfiguration;
 
 use super::{is_published_version, lambda_client, lambda_failure, required_input};
-use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
+use crate::aws::{sdk_config, CallFailure};
 use crate::report::StepError;
 use crate::scope_context::secret_name;
 use crate::step::{progress, warn, Outputs};
@@ -212,7 +212,7 @@ pub async fn update_alias(settings: &AliasSettings) -> Result<Outputs, StepError
         }
     }
 
-    let client = lambda_client().await;
+    let client = lambda_client().await?;
     let mut outputs = Outputs::new();
     match settings.strategy {
         AliasStrategy::Initial => {
@@ -514,7 +514,16 @@ async fn cleanup(
     let Some(secret) = secret else {
         return;
     };
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = match sdk_config().await {
+        Ok(config) => config,
+        Err(err) => {
+            warn(format!(
+                "the parameters secret {secret} was kept ({}); {done}",
+                err.what
+            ));
+            return;
+        }
+    };
     let secrets = aws_sdk_secretsmanager::Client::new(&config);
     match secrets
         .delete_secret()

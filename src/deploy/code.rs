@@ -101,7 +101,7 @@ pub async fn update_function_code(settings: &CodeSettings) -> Result<Outputs, St
         "📝 Updating the code of {function} to {}...",
         source.describe()
     ));
-    let client = lambda_client().await;
+    let client = lambda_client().await?;
     // An update still running (e.g. from the create workflow) would reject ours.
     wait_until_updated(&client, &function, max_wait, None).await?;
 

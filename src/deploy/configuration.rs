@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::wait::{wait_until_updated, DEFAULT_MAX_WAIT_SECONDS};
 use super::{lambda_client, lambda_failure, required_input};
-use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
+use crate::aws::{sdk_config, CallFailure};
 use crate::config::{comma_list, Setting};
 use crate::context::Context;
 use crate::report::{Secret, StepError};
@@ -359,7 +359,7 @@ async fn sync_parameters_secret(
         .map(|(key, value)| (key.clone(), Value::String(value.expose().to_string())))
         .collect();
     let payload = Value::Object(document).to_string();
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = sdk_config().await?;
     let client = aws_sdk_secretsmanager::Client::new(&config);
     let failed = |action: &str, failure: CallFailure| {
         let report = StepError::new(format!(
@@ -470,7 +470,7 @@ pub async fn update_function_configuration(
         ));
     }
 
-    let client = lambda_client().await;
+    let client = lambda_client().await?;
     wait_until_updated(&client, &function, max_wait, already.as_deref()).await?;
     let variables: std::collections::HashMap<String, String> = plan
         .environment

@@ -10,13 +10,13 @@ pub mod provisioned;
 pub mod version;
 pub mod wait;
 
-use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
+use crate::aws::{sdk_config, CallFailure};
 use crate::report::StepError;
 
 /// The Lambda client every deployment step uses (region, endpoint and credentials from
 /// the environment, i.e. the role assume-role-step assumed).
-pub async fn lambda_client() -> aws_sdk_lambda::Client {
-    aws_sdk_lambda::Client::new(&sdk_config(max_attempts_from_env()).await)
+pub async fn lambda_client() -> Result<aws_sdk_lambda::Client, StepError> {
+    Ok(aws_sdk_lambda::Client::new(&sdk_config().await?))
 }
 
 /// A required input a previous step exports; empty is a usage error naming that step.

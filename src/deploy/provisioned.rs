@@ -81,59 +81,71 @@ pub async fn wait_provisioned_concurrency(
     progress(format!(
         "📡 Waiting for provisioned concurrency on {target}..."
     ));
-    let client = lambda_client().await;
+    let client = lambda_client().await?;
     let started = Instant::now();
+    let not_ready = || {
+        StepError::new(format!(
+            "provisioned concurrency on {target} was not READY after {} s (PROVISIONED_CONCURRENCY_MAX_WAIT_SECONDS) — the new version is deployed and the alias routes to it",
+            max_wait.as_secs()
+        ))
+        .cause("large allocations take several minutes")
+        .cause("Lambda (or the endpoint in between) stopped answering")
+        .fix("raise PROVISIONED_CONCURRENCY_MAX_WAIT_SECONDS, or check the status later and retry")
+    };
     let mut last: Option<Status> = None;
-    loop {
-        let answer = client
-            .get_provisioned_concurrency_config()
-            .function_name(&function)
-            .qualifier(&settings.alias_name)
-            .send()
-            .await;
-        let config = match answer {
-            Ok(config) => config,
-            Err(err) => {
-                let failure = CallFailure::from_sdk(&err);
-                if failure.code.as_deref() == Some("ProvisionedConcurrencyConfigNotFoundException")
-                {
-                    progress(format!(
+    // The bound holds even when a poll stalls (each poll alone may take the call timeout).
+    let polls = async {
+        loop {
+            let answer = client
+                .get_provisioned_concurrency_config()
+                .function_name(&function)
+                .qualifier(&settings.alias_name)
+                .send()
+                .await;
+            let config = match answer {
+                Ok(config) => config,
+                Err(err) => {
+                    let failure = CallFailure::from_sdk(&err);
+                    if failure.code.as_deref()
+                        == Some("ProvisionedConcurrencyConfigNotFoundException")
+                    {
+                        progress(format!(
                         "   ⏭️  {target} has no provisioned concurrency configuration: nothing to wait for"
                     ));
-                    outputs.set("PROVISIONED_CONCURRENCY_STATUS", "skipped");
+                        outputs.set("PROVISIONED_CONCURRENCY_STATUS", "skipped");
+                        return Ok(outputs);
+                    }
+                    return Err(lambda_failure(
+                        "GetProvisionedConcurrencyConfig",
+                        &function,
+                        &failure,
+                        Some("the new version is deployed and the alias routes to it"),
+                    ));
+                }
+            };
+            let status = config.status().cloned();
+            if status != last {
+                progress(format!(
+                    "   📋 {} (requested {}, allocated {}) after {} s",
+                    status.as_ref().map(|s| s.as_str()).unwrap_or("UNKNOWN"),
+                    config
+                        .requested_provisioned_concurrent_executions()
+                        .unwrap_or(0),
+                    config
+                        .allocated_provisioned_concurrent_executions()
+                        .unwrap_or(0),
+                    started.elapsed().as_secs()
+                ));
+                last = status.clone();
+            }
+            match status {
+                Some(Status::Ready) => {
+                    progress(format!("✨ Provisioned concurrency is READY on {target}"));
+                    outputs.set("PROVISIONED_CONCURRENCY_STATUS", "READY");
                     return Ok(outputs);
                 }
-                return Err(lambda_failure(
-                    "GetProvisionedConcurrencyConfig",
-                    &function,
-                    &failure,
-                    Some("the new version is deployed and the alias routes to it"),
-                ));
-            }
-        };
-        let status = config.status().cloned();
-        if status != last {
-            progress(format!(
-                "   📋 {} (requested {}, allocated {}) after {} s",
-                status.as_ref().map(|s| s.as_str()).unwrap_or("UNKNOWN"),
-                config
-                    .requested_provisioned_concurrent_executions()
-                    .unwrap_or(0),
-                config
-                    .allocated_provisioned_concurrent_executions()
-                    .unwrap_or(0),
-                started.elapsed().as_secs()
-            ));
-            last = status.clone();
-        }
-        match status {
-            Some(Status::Ready) => {
-                progress(format!("✨ Provisioned concurrency is READY on {target}"));
-                outputs.set("PROVISIONED_CONCURRENCY_STATUS", "READY");
-                return Ok(outputs);
-            }
-            Some(Status::Failed) => {
-                return Err(StepError::new(format!(
+                Some(Status::Failed) => {
+                    return Err(StepError::new(format!(
                     "provisioned concurrency on {target} FAILED: {} — the new version is deployed and the alias routes to it, without warm instances",
                     config.status_reason().unwrap_or("no reason given")
                 ))
@@ -144,23 +156,22 @@ pub async fn wait_provisioned_concurrency(
                     settings.alias_name
                 ))
                 .fix("lower the scope's provisioned concurrency or raise the account's concurrency quota, then deploy again"));
+                }
+                Some(Status::InProgress) => {}
+                other => warn(format!(
+                    "unexpected provisioned concurrency status {:?} on {target}",
+                    other.map(|s| s.as_str().to_string())
+                )),
             }
-            Some(Status::InProgress) => {}
-            other => warn(format!(
-                "unexpected provisioned concurrency status {:?} on {target}",
-                other.map(|s| s.as_str().to_string())
-            )),
+            if started.elapsed() + interval > max_wait {
+                return Err(not_ready());
+            }
+            tokio::time::sleep(interval).await;
         }
-        if started.elapsed() + interval > max_wait {
-            return Err(StepError::new(format!(
-                "provisioned concurrency on {target} was not READY after {} s (PROVISIONED_CONCURRENCY_MAX_WAIT_SECONDS) — the new version is deployed and the alias routes to it",
-                max_wait.as_secs()
-            ))
-            .cause("large allocations take several minutes")
-            .fix("raise PROVISIONED_CONCURRENCY_MAX_WAIT_SECONDS, or check the status later and retry"));
-        }
-        tokio::time::sleep(interval).await;
-    }
+    };
+    tokio::time::timeout(max_wait, polls)
+        .await
+        .unwrap_or_else(|_| Err(not_ready()))
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub async fn publish_version(settings: &PublishSettings) -> Result<Outputs, Step
     progress(format!(
         "📝 Publishing a version of {function} for deployment {deployment}..."
     ));
-    let client = lambda_client().await;
+    let client = lambda_client().await?;
     let settled = wait_until_updated(
         &client,
         &function,

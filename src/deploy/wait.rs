@@ -38,6 +38,35 @@ pub async fn wait_until_updated(
     max_wait: Duration,
     changed: Option<&str>,
 ) -> Result<Settled, StepError> {
+    // The bound holds even when a poll stalls (each poll alone may take the call timeout).
+    tokio::time::timeout(
+        max_wait,
+        poll_until_updated(client, function, max_wait, changed),
+    )
+    .await
+    .unwrap_or_else(|_| Err(still_updating(function, max_wait, changed)))
+}
+
+fn still_updating(function: &str, max_wait: Duration, changed: Option<&str>) -> StepError {
+    let mut what = format!(
+        "{function} was still updating after {} s (DEPLOYMENT_MAX_WAIT_IN_SECONDS)",
+        max_wait.as_secs()
+    );
+    if let Some(done) = changed {
+        what.push_str(&format!(" — already done: {done}"));
+    }
+    StepError::new(what)
+        .cause("a large image or a VPC attachment can take minutes to apply")
+        .cause("Lambda (or the endpoint in between) stopped answering")
+        .fix("raise DEPLOYMENT_MAX_WAIT_IN_SECONDS, or check the function's LastUpdateStatus and retry")
+}
+
+async fn poll_until_updated(
+    client: &aws_sdk_lambda::Client,
+    function: &str,
+    max_wait: Duration,
+    changed: Option<&str>,
+) -> Result<Settled, StepError> {
     let started = Instant::now();
     let mut attempt = 0;
     loop {
@@ -87,16 +116,7 @@ pub async fn wait_until_updated(
         }
         let delay = poll_delay(attempt);
         if started.elapsed() + delay > max_wait {
-            let mut what = format!(
-                "{function} was still updating after {} s (DEPLOYMENT_MAX_WAIT_IN_SECONDS)",
-                max_wait.as_secs()
-            );
-            if let Some(done) = changed {
-                what.push_str(&format!(" — already done: {done}"));
-            }
-            return Err(StepError::new(what)
-                .cause("a large image or a VPC attachment can take minutes to apply")
-                .fix("raise DEPLOYMENT_MAX_WAIT_IN_SECONDS, or check the function's LastUpdateStatus and retry"));
+            return Err(still_updating(function, max_wait, changed));
         }
         if attempt == 2 {
             progress(format!(

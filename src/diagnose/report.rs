@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::aws::{max_attempts_from_env, sdk_config};
+use crate::aws::sdk_config;
 use crate::context::Context;
 use crate::np::NpClient;
 use crate::report::StepError;
@@ -173,7 +173,7 @@ pub async fn diagnose_step(
             .unwrap_or_default(),
         specs.len()
     ));
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = sdk_config().await?;
     let probe = Arc::new(Probe::new(&config, target));
     let timeout = Duration::from_secs(options.timeout.max(1));
     let started = Instant::now();

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::function::{self, ScopeFunction};
 use super::{call_failed, notice, rfc3339_millis, Arguments};
-use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
+use crate::aws::{sdk_config, CallFailure};
 use crate::context::Context;
 use crate::report::StepError;
 use crate::scope_context::function_versions;
@@ -135,7 +135,7 @@ pub async fn list_instances(
         .text("deployment_id")
         .or_else(|| ctx.string("parameters.deployment_id"))
         .filter(|id| id != "null");
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = sdk_config().await?;
     let tagging = aws_sdk_resourcegroupstagging::Client::new(&config);
     let lambda = aws_sdk_lambda::Client::new(&config);
     let Some(mut target) = function::resolve(ctx, function_name, &tagging).await? else {

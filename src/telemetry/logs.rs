@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::function::{self, ScopeFunction};
 use super::{bad_argument, call_failed, notice, rfc3339_millis, Arguments, Window};
-use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
+use crate::aws::{sdk_config, CallFailure};
 use crate::context::Context;
 use crate::report::StepError;
 use crate::scope_context::{list_function_versions, version_for_deployment};
@@ -118,7 +118,7 @@ pub fn failed(err: &StepError) -> Value {
 /// The `log-read` step body.
 pub async fn read_logs(ctx: &Context, function_name: Option<&str>) -> Result<Value, StepError> {
     let request = LogRequest::from_arguments(&Arguments::from_context(ctx), Timestamp::now())?;
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = sdk_config().await?;
     let tagging = aws_sdk_resourcegroupstagging::Client::new(&config);
     let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
     let Some(mut target) = function::resolve(ctx, function_name, &tagging).await? else {

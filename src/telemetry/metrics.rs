@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::function::{self, ScopeFunction};
 use super::{call_failed, notice, rfc3339_seconds, Arguments, Window};
-use crate::aws::{max_attempts_from_env, sdk_config, CallFailure};
+use crate::aws::{sdk_config, CallFailure};
 use crate::context::Context;
 use crate::report::StepError;
 use crate::step::progress;
@@ -349,7 +349,7 @@ pub fn failed(args: &Arguments, err: &StepError) -> Value {
 /// The `metric-read query` step body.
 pub async fn query(ctx: &Context, function_name: Option<&str>) -> Result<Value, StepError> {
     let request = MetricRequest::from_arguments(&Arguments::from_context(ctx), Timestamp::now())?;
-    let config = sdk_config(max_attempts_from_env()).await;
+    let config = sdk_config().await?;
     let tagging = aws_sdk_resourcegroupstagging::Client::new(&config);
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&config);
     let lambda = aws_sdk_lambda::Client::new(&config);

@@ -539,7 +539,7 @@ pub fn execution_role_name(prefix: &str, function: &str) -> String {
 /// into `$OUTPUT_DIR/tofu`.
 pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
     let (modules, mut vars) = plan(env)?;
-    let config = crate::aws::sdk_config(crate::aws::max_attempts_from_env()).await;
+    let config = crate::aws::sdk_config().await?;
     let mut rules_read = None;
     if let (Some(listener), false) = (
         vars.get("alb_listener_arn").and_then(Value::as_str),

@@ -25,6 +25,14 @@ pub fn process_env(name: &str) -> Option<String> {
         .filter(|value| !value.trim().is_empty())
 }
 
+/// What tofu never needs: the nullplatform API key, the notification and the context.
+pub const WITHHELD_FROM_TOFU: &[&str] = &[
+    "NP_API_KEY",
+    "NULLPLATFORM_APIKEY",
+    "NP_ACTION_CONTEXT",
+    "CONTEXT",
+];
+
 /// Tofu outputs a step hands on: (tofu output name, step output name).
 pub const STEP_OUTPUTS: &[(&str, &str)] = &[
     ("lambda_function_arn", "LAMBDA_FUNCTION_ARN"),
@@ -345,6 +353,11 @@ impl TofuRun {
             // No prompts and no "next steps" advice meant for people at a terminal.
             .env("TF_IN_AUTOMATION", "1")
             .env("TF_INPUT", "0");
+        // Tofu talks to AWS only: the platform's key and the action's context (which
+        // carries parameter values) stay out of its environment and its crash logs.
+        for name in WITHHELD_FROM_TOFU {
+            command.env_remove(name);
+        }
         command
     }
 
@@ -479,7 +492,7 @@ fn catch_up_after_apply(env: Env, outputs: &mut Outputs) -> Result<(), StepError
         .build()
         .map_err(|err| StepError::new(format!("could not start the async runtime: {err}")))?;
     let result = runtime.block_on(async {
-        let config = crate::aws::sdk_config(crate::aws::max_attempts_from_env()).await;
+        let config = crate::aws::sdk_config().await?;
         let client = aws_sdk_lambda::Client::new(&config);
         catch_up::catch_up_main_alias(&client, &function, &alias).await
     });
