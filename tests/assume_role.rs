@@ -557,12 +557,13 @@ fn a_corrupt_cache_file_is_replaced_not_trusted() {
     let env = step_env(&moto, dir.path(), json!([]), &[("ASSUME_ROLE_ARN", ROLE)]);
     assert_eq!(run_step(&env).code, 0);
     let cache_dir = dir.path().join("cache");
+    // The entry (beside it: its lock file).
     let entry = std::fs::read_dir(&cache_dir)
         .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+        .flatten()
+        .map(|e| e.path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .unwrap();
     std::fs::write(&entry, "{\"format\":1,\"key\":\"tampered\"").unwrap();
     let run = run_step(&env);
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -611,4 +612,58 @@ fn unreachable_sts_is_reported_as_a_network_problem_after_bounded_retries() {
     assert!(run.stdout.contains("AWS_ENDPOINT_URL"), "{}", run.stdout);
     assert_eq!(run.exported["AWS_SESSION_TOKEN"], Value::Null);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn concurrent_cold_starts_with_one_key_share_one_sts_call() {
+    let moto = MotoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let env = step_env(&moto, dir.path(), json!([]), &[("ASSUME_ROLE_ARN", ROLE)]);
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..10).map(|_| scope.spawn(|| run_step(&env))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for run in &runs {
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        assert_eq!(
+            run.exported, runs[0].exported,
+            "every run hands on the same credentials"
+        );
+    }
+    assert_eq!(
+        moto.calls("AssumeRole").len(),
+        1,
+        "ten concurrent cold starts made more than one STS call"
+    );
+    let reused = runs
+        .iter()
+        .filter(|run| run.stdout.contains("♻️  Reusing cached credentials"))
+        .count();
+    assert_eq!(reused, 9);
+}
+
+#[test]
+fn a_shell_killed_mid_step_leaves_no_credentials_on_disk() {
+    let moto = MotoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut env = step_env(&moto, dir.path(), json!([]), &[("ASSUME_ROLE_ARN", ROLE)]);
+    env.retain(|(key, _)| key != "SCOPE_CREDENTIALS_CACHE_DIR");
+    env.push(("SCOPE_CREDENTIALS_CACHE_DIR".into(), "off".into()));
+    env.push(("TMPDIR".into(), tmp.display().to_string()));
+    // A run to the end, and runs whose sourcing shell is killed while the step runs.
+    assert_eq!(run_step(&env).code, 0);
+    for signal in ["TERM", "INT", "KILL"] {
+        let script =
+            format!("(sleep 0.05; kill -{signal} $$) & source steps/assume-role-step; sleep 1");
+        let _ = bash(&script, &env, &repo_root());
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "files left in TMPDIR: {left:?}");
 }

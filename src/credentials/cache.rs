@@ -2,11 +2,14 @@
 //! few seconds) off STS: one 0600 file per request key, written atomically, reused
 //! only while enough lifetime remains. A file that is corrupt, foreign (another
 //! owner, loose permissions) or for another key is ignored and replaced, never trusted.
+//! A lock file beside each entry lets concurrent cold starts share one STS call.
 
 use std::fs;
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -84,8 +87,8 @@ impl CredentialCache {
         })
     }
 
-    /// Writes the entry to a temporary file in the cache dir, then renames it into place.
-    pub fn store(&self, key: &CacheKey, credentials: &AssumedCredentials) -> std::io::Result<()> {
+    /// The cache dir, created 0700 when missing; an error when it is not private.
+    fn private_dir(&self) -> std::io::Result<&Path> {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -97,6 +100,36 @@ impl CredentialCache {
                 self.dir.display()
             )));
         }
+        Ok(&self.dir)
+    }
+
+    /// Takes the lock of `key`'s entry, waiting at most `wait` for a process that holds
+    /// it (it is calling STS for the same request); `None` when the wait ran out or the
+    /// lock cannot be taken at all — the caller then calls STS itself. Released on drop.
+    pub fn lock(&self, key: &CacheKey, wait: Duration) -> Option<EntryLock> {
+        let dir = self.private_dir().ok()?;
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(dir.join(format!("{}.lock", key.0)))
+            .ok()?;
+        let deadline = Instant::now() + wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Some(EntryLock(file)),
+                Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Writes the entry to a temporary file in the cache dir, then renames it into place.
+    pub fn store(&self, key: &CacheKey, credentials: &AssumedCredentials) -> std::io::Result<()> {
+        self.private_dir()?;
         let entry = CacheEntry {
             format: FORMAT_VERSION,
             key: key.0.clone(),
@@ -116,6 +149,10 @@ impl CredentialCache {
         Ok(())
     }
 }
+
+/// An entry's lock, held while its owner calls STS and stores the answer.
+#[derive(Debug)]
+pub struct EntryLock(#[allow(dead_code)] fs::File);
 
 /// The result of a cache lookup.
 #[derive(Debug)]

@@ -98,22 +98,6 @@ pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, 
         .unwrap_or_default();
     let key = CacheKey::new(&request, &base_identity(), &endpoint);
 
-    if let Some(cache) = &cache {
-        match cache.load(&key, settings.refresh_seconds, Timestamp::now()) {
-            Lookup::Hit(credentials) => {
-                progress(format!(
-                    "♻️  Reusing cached credentials for session {} (valid until {})",
-                    request.session_name, credentials.expiration
-                ));
-                return Ok(outputs(&credentials, &role));
-            }
-            Lookup::Ignored(reason) => warn(format!(
-                "credential cache entry ignored: {reason}; replacing it"
-            )),
-            Lookup::Miss | Lookup::Expiring => {}
-        }
-    }
-
     if !aws::MAX_ATTEMPTS_RANGE.contains(&settings.max_attempts) {
         return Err(StepError::new(format!(
             "ASSUME_ROLE_MAX_ATTEMPTS is {}: expected a whole number from {} to {}",
@@ -126,6 +110,22 @@ pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, 
         .usage());
     }
     let bounds = aws::CallBounds::from_env()?.with_attempts(settings.max_attempts);
+
+    let mut entry_lock = None;
+    if let Some(cache) = &cache {
+        if let Some(credentials) = cached(cache, &key, settings, &request.session_name) {
+            return Ok(outputs(&credentials, &role));
+        }
+        // A concurrent cold start with the same key is calling STS: wait for its answer
+        // (never longer than one STS call), then look again.
+        entry_lock = cache.lock(&key, bounds.operation_timeout());
+        if entry_lock.is_some() {
+            if let Some(credentials) = cached(cache, &key, settings, &request.session_name) {
+                return Ok(outputs(&credentials, &role));
+            }
+        }
+    }
+
     let config = aws::sdk_config_with(bounds).await;
     let client = aws_sdk_sts::Client::new(&config);
     let credentials =
@@ -142,7 +142,34 @@ pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, 
             ));
         }
     }
+    // Waiting processes read the stored entry once the lock is free.
+    drop(entry_lock);
     Ok(outputs(&credentials, &role))
+}
+
+/// A cache entry for `key` that is still good, if there is one (reported either way).
+fn cached(
+    cache: &CredentialCache,
+    key: &CacheKey,
+    settings: &AssumeRoleSettings,
+    session_name: &str,
+) -> Option<AssumedCredentials> {
+    match cache.load(key, settings.refresh_seconds, Timestamp::now()) {
+        Lookup::Hit(credentials) => {
+            progress(format!(
+                "♻️  Reusing cached credentials for session {session_name} (valid until {})",
+                credentials.expiration
+            ));
+            Some(credentials)
+        }
+        Lookup::Ignored(reason) => {
+            warn(format!(
+                "credential cache entry ignored: {reason}; replacing it"
+            ));
+            None
+        }
+        Lookup::Miss | Lookup::Expiring => None,
+    }
 }
 
 fn build_request(
