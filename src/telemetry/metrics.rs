@@ -182,6 +182,10 @@ pub struct MetricRequest {
     pub grouping: Grouping,
 }
 
+/// The longest period one data point may cover (CloudWatch takes the period as a 32-bit
+/// number; a longer one would be cut, not refused).
+pub const MAX_PERIOD: u64 = 7 * 24 * 3600;
+
 /// Default period when the request names none.
 pub const DEFAULT_PERIOD: u64 = 60;
 
@@ -203,6 +207,13 @@ impl MetricRequest {
         })?;
         // CloudWatch keeps standard-resolution Lambda metrics per minute.
         let requested = args.positive("period")?.unwrap_or(DEFAULT_PERIOD);
+        if requested > MAX_PERIOD {
+            return Err(super::bad_argument(
+                "period",
+                &serde_json::json!(requested),
+                &format!("a number of seconds from 1 to {MAX_PERIOD} (one week)"),
+            ));
+        }
         let period = requested.div_ceil(60) * 60;
         let grouping = grouping(args)?;
         let grouping = match grouping {
@@ -602,6 +613,25 @@ mod tests {
             }
             assert!(find(entry["name"].as_str().unwrap()).is_some());
         }
+    }
+
+    #[test]
+    fn periods_beyond_a_week_are_refused_not_cut() {
+        for period in [
+            json!(MAX_PERIOD + 1),
+            json!(2_u64.pow(31) * 60),
+            json!(u64::MAX),
+        ] {
+            let err = request(json!({"metric": "duration", "period": period})).unwrap_err();
+            assert_eq!(err.exit_code, 2, "{period}");
+            assert!(err.what.contains(".arguments.period"), "{}", err.what);
+        }
+        assert_eq!(
+            request(json!({"metric": "duration", "period": MAX_PERIOD}))
+                .unwrap()
+                .period,
+            MAX_PERIOD
+        );
     }
 
     #[test]
