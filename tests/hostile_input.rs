@@ -12,6 +12,15 @@ use serde_json::{json, Value};
 const FUNCTION: &str = "7-automation-development-tools";
 const REGION: &str = "us-east-2";
 
+/// A step by its link name, with an empty environment but PATH.
+fn clean_step(name: &str) -> Command {
+    let mut command = Command::new(bin_dir().join(name));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap());
+    command
+}
+
 fn notification(slug: &str, scope_id: &str) -> String {
     let mut fixture: Value = serde_json::from_str(
         &std::fs::read_to_string(repo_root().join("tests/fixtures/notifications/invoke.json"))
@@ -91,9 +100,7 @@ fn ids_with_paths_are_refused_where_they_enter() {
     // In a built context: OUTPUT_DIR would leave NP_OUTPUT_DIR (compose-tofu clears *.tf there).
     let mut context = common::context_fixture("scope-public-image.json");
     context["scope"]["id"] = json!("../../victim");
-    let output = Command::new(bin_dir().join("build-scope-context"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap())
+    let output = clean_step("build-scope-context")
         .env("CONTEXT", context.to_string())
         .env("NP_OUTPUT_DIR", &out)
         .output()
@@ -108,9 +115,7 @@ fn ids_with_paths_are_refused_where_they_enter() {
 
     let mut context = common::context_fixture("deployment-initial-zip.json");
     context["deployment"]["id"] = json!("8/../../x");
-    let output = Command::new(bin_dir().join("build-deployment-context"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap())
+    let output = clean_step("build-deployment-context")
         .env("CONTEXT", context.to_string())
         .env("NP_OUTPUT_DIR", &out)
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
@@ -173,11 +178,8 @@ fn a_step_that_changes_aws_changes_nothing_without_its_context() {
             ("invoke-function", ".parameters"),
         ] {
             let first = moto.requests().len();
-            let mut command = Command::new(bin_dir().join(step));
-            command
-                .env_clear()
-                .env("PATH", std::env::var("PATH").unwrap())
-                .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let mut command = clean_step(step);
+            command.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             if let Some(context) = context {
                 command.env("CONTEXT", context);
             }
@@ -236,12 +238,8 @@ fn compose_tofu_composes_nothing_to_apply_without_the_scope_capabilities() {
         ),
     ];
     for context in [None, Some("{}")] {
-        let mut command = Command::new(bin_dir().join("compose-tofu"));
-        command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap())
-            .env("OUTPUT_DIR", &out)
-            .envs(env);
+        let mut command = clean_step("compose-tofu");
+        command.env("OUTPUT_DIR", &out).envs(env);
         if let Some(context) = context {
             command.env("CONTEXT", context);
         }
@@ -271,9 +269,7 @@ fn np_never_sees_the_aws_credentials() {
     .unwrap();
     std::fs::set_permissions(&np, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     // generate-domain records the domain with `np scope patch`.
-    let output = Command::new(bin_dir().join("generate-domain"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap())
+    let output = clean_step("generate-domain")
         .env("NP_CLI", &np)
         .env("VISIBILITY", "public")
         .env("SCOPE_ID", "7")
@@ -314,9 +310,7 @@ fn tofu_never_sees_the_platform_key_or_the_context() {
     std::fs::set_permissions(&tofu, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let work = dir.path().join("tofu-work");
     std::fs::create_dir_all(&work).unwrap();
-    let output = Command::new(bin_dir().join("tofu-step"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap())
+    let output = clean_step("tofu-step")
         .env("TOFU_BIN", &tofu)
         .env("TOFU_ACTION", "apply")
         .env("SCOPE_ID", "7")
