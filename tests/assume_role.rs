@@ -667,3 +667,69 @@ fn a_shell_killed_mid_step_leaves_no_credentials_on_disk() {
         .collect();
     assert!(left.is_empty(), "files left in TMPDIR: {left:?}");
 }
+
+#[test]
+fn a_provider_without_the_selector_is_named_and_required_roles_stop_the_workflow() {
+    let moto = MotoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    // The IAM provider answers, but only for another selector.
+    let ctx = context(json!({
+        "scope": {"nrn": SCOPE_NRN},
+        "providers": {"identity-access-control": {"iam_role_arns": {"arns": [
+            {"selector": "s3", "arn": "arn:aws:iam::123456789012:role/np-s3"}
+        ]}}}
+    }));
+    let rules = json!([{"args_prefix": ["provider", "list"], "stdout": {"results": []}}]);
+    let env = step_env(&moto, dir.path(), rules, &[(ctx.0, &ctx.1)]);
+    let run = run_step(&env);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("the AWS IAM provider (CONTEXT.providers[\"identity-access-control\"]) has no role for selector 'lambda' (it has: s3)"),
+        "{}",
+        run.stdout
+    );
+    let mut required = env.clone();
+    required.push(("ASSUME_ROLE_REQUIRED".into(), "true".into()));
+    let run = run_step(&required);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("❌ no role to assume was found, and ASSUME_ROLE_REQUIRED is true"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("selector 'lambda'") && run.stdout.contains("🔧"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.exported["ASSUME_ROLE_SOURCE"], Value::Null);
+    assert!(moto.calls("AssumeRole").is_empty());
+}
+
+#[test]
+fn no_base_credentials_at_all_is_said_as_such() {
+    let moto = MotoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = step_env(&moto, dir.path(), json!([]), &[("ASSUME_ROLE_ARN", ROLE)]);
+    env.retain(|(key, _)| {
+        !key.starts_with("AWS_ACCESS_KEY")
+            && !key.starts_with("AWS_SECRET")
+            && key != "AWS_SESSION_TOKEN"
+    });
+    env.push(("AWS_EC2_METADATA_DISABLED".into(), "true".into()));
+    env.push(("HOME".into(), dir.path().display().to_string()));
+    let run = run_step(&env);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stdout
+            .contains("💡 the agent has no base credentials at all"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("could not be reached"),
+        "{}",
+        run.stdout
+    );
+}

@@ -145,28 +145,38 @@ fn iam_provider_entry(
     account_nrn: &str,
     selector: &str,
 ) -> Result<Option<IamProviderEntry>, StepError> {
-    let attributes = match context.provider(IAM_PROVIDER_CATEGORY) {
-        Some(attributes) => attributes.clone(),
+    let (attributes, read) = match context.provider(IAM_PROVIDER_CATEGORY) {
+        Some(attributes) => (
+            attributes.clone(),
+            format!("CONTEXT.providers[\"{IAM_PROVIDER_CATEGORY}\"]"),
+        ),
         None => {
             let listed = np.providers_by_specification(account_nrn, IAM_PROVIDER_SPEC)?;
             let Some(id) = listed.first().and_then(provider_id) else {
+                progress(format!(
+                    "ℹ️  no AWS IAM provider ({IAM_PROVIDER_SPEC}) at {account_nrn}"
+                ));
                 return Ok(None);
             };
-            np.provider(&id)?
+            let attributes = np
+                .provider(&id)?
                 .get("attributes")
                 .cloned()
-                .unwrap_or(Value::Null)
+                .unwrap_or(Value::Null);
+            (attributes, format!("provider {id} at {account_nrn}"))
         }
     };
     let entry = entry_for_selector(&attributes, selector);
     if entry.is_none() {
         let selectors = selectors(&attributes);
-        if !selectors.is_empty() {
-            progress(format!(
-                "ℹ️  the AWS IAM provider has no role for selector '{selector}' (it has: {})",
+        progress(format!(
+            "ℹ️  the AWS IAM provider ({read}) has no role for selector '{selector}' (it has: {})",
+            if selectors.is_empty() {
+                "none".to_string()
+            } else {
                 selectors.join(", ")
-            ));
-        }
+            }
+        ));
     }
     Ok(entry)
 }

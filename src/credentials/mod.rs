@@ -55,6 +55,15 @@ pub struct AssumeRoleSettings {
         value_name = "BOOL"
     )]
     pub session_tags: String,
+    /// Fail when no role is found anywhere, instead of letting later steps use the
+    /// agent's own credentials.
+    #[arg(
+        long,
+        env = "ASSUME_ROLE_REQUIRED",
+        default_value = "false",
+        value_name = "BOOL"
+    )]
+    pub required: String,
     /// STS attempts for throttling and transient errors (others fail at once).
     #[arg(long, env = "ASSUME_ROLE_MAX_ATTEMPTS", default_value_t = 3)]
     pub max_attempts: u32,
@@ -84,7 +93,23 @@ pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, 
         selector: settings.selector.clone(),
         default_arn: settings.default_role_arn.clone(),
     };
+    let required = parse_bool(&settings.required, "ASSUME_ROLE_REQUIRED")?;
     let Some(role) = chain::resolve_role(&chain, &context, &NpClient::from_env())? else {
+        if required {
+            return Err(StepError::new(
+                "no role to assume was found, and ASSUME_ROLE_REQUIRED is true",
+            )
+            .cause(format!(
+                "none of ASSUME_ROLE_ARN, the AWS IAM provider (selector '{}'), scope-configurations assume_role.arn or ASSUME_ROLE_ARN_DEFAULT names a role (what was read is above)",
+                settings.selector
+            ))
+            .fix(format!(
+                "add an iam_role_arns entry with selector '{}' to the AWS IAM provider at the account NRN, or set ASSUME_ROLE_ARN_DEFAULT",
+                settings.selector
+            ))
+            .fix("nothing was emitted: the workflow stops before any step acts with the agent's own credentials")
+            .usage());
+        }
         progress("🔓 No role to assume is configured (ASSUME_ROLE_ARN, AWS IAM provider, scope-configurations, ASSUME_ROLE_ARN_DEFAULT): later steps use the agent's own credentials");
         return Ok(Outputs::new());
     };

@@ -150,6 +150,12 @@ pub fn explain_failure(
             .fix(format!("allow sts:AssumeRole on {role} in the agent role's policy, and trust the agent role in {role}'s trust policy"))
             .fix(format!("check the value in {}", provenance.source_description));
     }
+    if failure.status.is_none() && lower.contains("no credentials found") {
+        return base
+            .cause("the agent has no base credentials at all: no AWS_ACCESS_KEY_ID, no web identity token (IRSA), no container or pod identity, no profile, no instance metadata")
+            .fix("give the agent's service account an IAM role (IRSA or EKS Pod Identity), or set its base credentials in the agent's environment")
+            .fix("the list above says which sources the SDK tried and why each was skipped");
+    }
     if failure.status.is_none() {
         return base
             .cause("the STS endpoint could not be reached (network, proxy, or a wrong AWS_ENDPOINT_URL)")
