@@ -11,7 +11,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 
+use crate::config::bounded_number;
 use crate::report::StepError;
+use crate::step::Env;
 
 /// Region used when neither `AWS_REGION` nor `AWS_DEFAULT_REGION` is set (STS is global).
 pub const FALLBACK_REGION: &str = "us-east-1";
@@ -50,34 +52,16 @@ impl CallBounds {
     }
 
     /// From an environment lookup; blank means unset, anything else must be in range.
-    pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, StepError> {
-        let number = |name: &str, range: std::ops::RangeInclusive<u64>, default: u64| {
-            match env(name).filter(|value| !value.trim().is_empty()) {
-                None => Ok(default),
-                Some(text) => text
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|value| range.contains(value))
-                    .ok_or_else(|| {
-                        StepError::new(format!(
-                            "{name} is `{text}`: expected a whole number from {} to {}",
-                            range.start(),
-                            range.end()
-                        ))
-                        .cause("values.yaml or the agent's environment sets it out of range")
-                        .fix(format!("set {name} to a number from {} to {}, or leave it unset (default {default})", range.start(), range.end()))
-                        .usage()
-                    }),
-            }
-        };
-        let attempts = number(
+    pub fn from_lookup(env: Env) -> Result<Self, StepError> {
+        let attempts = bounded_number(
             "AWS_MAX_ATTEMPTS",
+            env("AWS_MAX_ATTEMPTS"),
             u64::from(*MAX_ATTEMPTS_RANGE.start())..=u64::from(*MAX_ATTEMPTS_RANGE.end()),
             u64::from(DEFAULT_MAX_ATTEMPTS),
         )?;
-        let timeout = number(
+        let timeout = bounded_number(
             "AWS_CALL_TIMEOUT_SECONDS",
+            env("AWS_CALL_TIMEOUT_SECONDS"),
             CALL_TIMEOUT_RANGE,
             DEFAULT_CALL_TIMEOUT_SECONDS,
         )?;

@@ -362,10 +362,61 @@ pub fn comma_list(text: Option<String>) -> Vec<String> {
         .collect()
 }
 
+/// A whole-number setting: blank or unset means `default`; anything else must be a whole
+/// number within `range`, else a usage error naming the setting (`AWS_MAX_ATTEMPTS`,
+/// `AWS_CALL_TIMEOUT_SECONDS`, `NP_CALL_TIMEOUT_SECONDS`).
+pub fn bounded_number(
+    name: &str,
+    text: Option<String>,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
+) -> Result<u64, StepError> {
+    let Some(text) = text.filter(|value| !value.trim().is_empty()) else {
+        return Ok(default);
+    };
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|value| range.contains(value))
+        .ok_or_else(|| {
+            StepError::new(format!(
+                "{name} is `{text}`: expected a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ))
+            .cause("values.yaml or the agent's environment sets it out of range")
+            .fix(format!(
+                "set {name} to a number from {} to {}, or leave it unset (default {default})",
+                range.start(),
+                range.end()
+            ))
+            .usage()
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn bounded_numbers_default_when_blank_and_refuse_out_of_range() {
+        assert_eq!(bounded_number("N", None, 1..=10, 3).unwrap(), 3);
+        assert_eq!(bounded_number("N", Some(" ".into()), 1..=10, 3).unwrap(), 3);
+        assert_eq!(
+            bounded_number("N", Some(" 10 ".into()), 1..=10, 3).unwrap(),
+            10
+        );
+        for bad in ["0", "11", "-1", "ten", "1.5"] {
+            let err = bounded_number("N", Some(bad.into()), 1..=10, 3).unwrap_err();
+            assert_eq!(err.exit_code, 2, "{bad}");
+            assert!(
+                err.what.starts_with(&format!("N is `{bad}`")),
+                "{}",
+                err.what
+            );
+        }
+    }
 
     fn provider(category: &str, attributes: Value) -> Value {
         json!({"id": "p", "category": category, "attributes": attributes})

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::config::bounded_number;
 use crate::report::StepError;
 
 /// Default bound of one np call, in seconds.
@@ -25,9 +26,9 @@ const WITHHELD: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct NpClient {
     program: String,
-    /// The bound of each call, or the `NP_CALL_TIMEOUT_SECONDS` text that is not one
-    /// (reported by the first call, before anything runs).
-    timeout: Result<Duration, String>,
+    /// The bound of each call, or why `NP_CALL_TIMEOUT_SECONDS` is not one (reported by
+    /// the first call, before anything runs).
+    timeout: Result<Duration, StepError>,
 }
 
 impl NpClient {
@@ -38,16 +39,13 @@ impl NpClient {
             .ok()
             .filter(|value| !value.trim().is_empty())
             .unwrap_or_else(|| "np".to_string());
-        let timeout = match std::env::var("NP_CALL_TIMEOUT_SECONDS") {
-            Ok(text) if !text.trim().is_empty() => text
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|seconds| CALL_TIMEOUT_RANGE.contains(seconds))
-                .map(Duration::from_secs)
-                .ok_or(text),
-            _ => Ok(Duration::from_secs(DEFAULT_CALL_TIMEOUT_SECONDS)),
-        };
+        let timeout = bounded_number(
+            "NP_CALL_TIMEOUT_SECONDS",
+            std::env::var("NP_CALL_TIMEOUT_SECONDS").ok(),
+            CALL_TIMEOUT_RANGE,
+            DEFAULT_CALL_TIMEOUT_SECONDS,
+        )
+        .map(Duration::from_secs);
         NpClient { program, timeout }
     }
 
@@ -87,16 +85,10 @@ impl NpClient {
     /// Runs `np <args>`: its stdout, or an error naming the command when it fails.
     fn stdout(&self, args: &[&str]) -> Result<Vec<u8>, StepError> {
         let shown = self.shown(args);
-        let timeout = self.timeout.clone().map_err(|text| {
-            StepError::new(format!(
-                "NP_CALL_TIMEOUT_SECONDS is `{text}`: expected a whole number of seconds from {} to {}",
-                CALL_TIMEOUT_RANGE.start(),
-                CALL_TIMEOUT_RANGE.end()
-            ))
-            .cause("values.yaml or the agent's environment sets it out of range")
-            .fix(format!("set NP_CALL_TIMEOUT_SECONDS from 1 to 3600, or leave it unset (default {DEFAULT_CALL_TIMEOUT_SECONDS}); `{shown}` was not run"))
-            .usage()
-        })?;
+        let timeout = self
+            .timeout
+            .clone()
+            .map_err(|err| err.fix(format!("`{shown}` was not run")))?;
         let mut command = duct::cmd(&self.program, args)
             .stdout_capture()
             .stderr_capture()
@@ -325,7 +317,13 @@ mod tests {
     fn a_timeout_setting_out_of_range_is_reported_before_np_runs() {
         let np = NpClient {
             program: "/nonexistent/np".into(),
-            timeout: Err("0".into()),
+            timeout: bounded_number(
+                "NP_CALL_TIMEOUT_SECONDS",
+                Some("0".into()),
+                CALL_TIMEOUT_RANGE,
+                DEFAULT_CALL_TIMEOUT_SECONDS,
+            )
+            .map(Duration::from_secs),
         };
         let err = np.json(&["provider", "list"]).unwrap_err();
         assert_eq!(err.exit_code, 2);

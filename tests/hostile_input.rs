@@ -21,6 +21,15 @@ fn clean_step(name: &str) -> Command {
     command
 }
 
+/// An executable `<dir>/<name>` running `body` under sh: a program a step calls, that
+/// records what it was given.
+fn fake_program(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    path
+}
+
 fn notification(slug: &str, scope_id: &str) -> String {
     let mut fixture: Value = serde_json::from_str(
         &std::fs::read_to_string(repo_root().join("tests/fixtures/notifications/invoke.json"))
@@ -258,16 +267,11 @@ fn compose_tofu_composes_nothing_to_apply_without_the_scope_capabilities() {
 fn np_never_sees_the_aws_credentials() {
     let dir = tempfile::tempdir().unwrap();
     let seen = dir.path().join("np-env");
-    let np = dir.path().join("np");
-    std::fs::write(
-        &np,
-        format!(
-            "#!/bin/sh\nenv > {}\necho '{{\"id\": 1}}'\n",
-            seen.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&np, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let np = fake_program(
+        dir.path(),
+        "np",
+        &format!("env > {}\necho '{{\"id\": 1}}'", seen.display()),
+    );
     // generate-domain records the domain with `np scope patch`.
     let output = clean_step("generate-domain")
         .env("NP_CLI", &np)
@@ -301,13 +305,11 @@ fn np_never_sees_the_aws_credentials() {
 fn tofu_never_sees_the_platform_key_or_the_context() {
     let dir = tempfile::tempdir().unwrap();
     let seen = dir.path().join("tofu-env");
-    let tofu = dir.path().join("tofu");
-    std::fs::write(
-        &tofu,
-        format!("#!/bin/sh\nenv >> {}\nexit 1\n", seen.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&tofu, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let tofu = fake_program(
+        dir.path(),
+        "tofu",
+        &format!("env >> {}\nexit 1", seen.display()),
+    );
     let work = dir.path().join("tofu-work");
     std::fs::create_dir_all(&work).unwrap();
     let output = clean_step("tofu-step")
