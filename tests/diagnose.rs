@@ -616,25 +616,43 @@ fn fail_on_never_reports_failures_with_exit_zero() {
     assert_eq!(run.output.status.code(), Some(0), "{}", run.report());
 }
 
+/// The built context the agent gives a workflow under `--build-context` (no action id in
+/// it) and the notification the channel puts in NP_ACTION_CONTEXT, single-quoted.
+fn built_context_and_notification() -> (Value, String) {
+    let root = repo_root().join("tests/fixtures");
+    let read = |path: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(root.join(path)).unwrap()).unwrap()
+    };
+    let built = read("contexts/scope-public-image.json");
+    assert!(built.get("id").is_none() && built.get("service").is_none());
+    let notification = read("notifications/diagnose-scope.json");
+    (built, format!("'{notification}'"))
+}
+
 #[test]
-fn results_are_reported_to_the_platform_and_an_np_failure_is_a_warning() {
+fn results_are_reported_to_the_action_of_np_action_context() {
     let scope = healthy_scope();
-    let ctx = context(json!({"id": "action-1", "service": {"id": "service-1"}}));
+    let (built, raw_notification) = built_context_and_notification();
+    let notification: Value = serde_json::from_str(raw_notification.trim_matches('\'')).unwrap();
+    let action_id = notification["notification"]["id"].as_str().unwrap();
+    let service_id = notification["notification"]["service"]["id"]
+        .as_str()
+        .unwrap();
     let rules =
-        json!([{"args_prefix": ["service", "action", "patch"], "stdout": {"id": "action-1"}}]);
-    let mut env = scope.env.clone();
-    env.retain(|(name, _)| !name.starts_with("NP_"));
+        json!([{"args_prefix": ["service", "action", "patch"], "stdout": {"id": action_id}}]);
     let np_dir = tempfile::tempdir().unwrap();
     let np = np_env(np_dir.path(), rules);
-    let extra: Vec<(&str, &str)> = np.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut extra: Vec<(&str, &str)> = np.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    extra.push(("LAMBDA_FUNCTION_NAME", FUNCTION));
+    extra.push(("NP_ACTION_CONTEXT", &raw_notification));
     let run = scope.diagnose(
-        &ctx,
+        &built,
         &extra,
         &["--check", "lambda_exists", "--check", "alias"],
     );
     assert_eq!(run.output.status.code(), Some(0), "{}", run.report());
     let calls = np_calls(np_dir.path());
-    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls.len(), 1, "{calls:?}\n{}", run.report());
     let call = &calls[0];
     assert_eq!(
         &call[..7],
@@ -643,14 +661,66 @@ fn results_are_reported_to_the_platform_and_an_np_failure_is_a_warning() {
             "action",
             "patch",
             "--id",
-            "action-1",
+            action_id,
             "--serviceId",
-            "service-1"
+            service_id
         ]
     );
     assert_eq!(call[7], "--body");
     let body: Value = serde_json::from_str(&call[8]).unwrap();
     assert_eq!(body, run.doc);
+    // Each check carries the fields the platform's other scopes send.
+    let alias = run.check("alias");
+    assert_eq!(alias["status"], "success");
+    assert_eq!(alias["severity"], "info");
+    assert_eq!(alias["affected"], json!([format!("{FUNCTION}:main")]));
+    assert_eq!(alias["details"], alias["evidence"]);
+    assert!(alias["suggested_actions"].is_array());
+    assert!(alias["summary"].as_str().is_some_and(|s| !s.is_empty()));
+}
+
+#[test]
+fn a_built_context_without_np_action_context_sends_nothing_and_says_so() {
+    let scope = healthy_scope();
+    let (built, _) = built_context_and_notification();
+    let np_dir = tempfile::tempdir().unwrap();
+    let np = np_env(
+        np_dir.path(),
+        json!([{"args_prefix": ["service"], "stdout": {}}]),
+    );
+    let mut extra: Vec<(&str, &str)> = np.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    extra.push(("LAMBDA_FUNCTION_NAME", FUNCTION));
+    let run = scope.diagnose(&built, &extra, &["--check", "lambda_exists"]);
+    assert_eq!(run.output.status.code(), Some(0), "{}", run.report());
+    assert!(np_calls(np_dir.path()).is_empty());
+    assert!(
+        run.report()
+            .contains("results not sent to nullplatform: NP_ACTION_CONTEXT is not set"),
+        "{}",
+        run.report()
+    );
+}
+
+#[test]
+fn a_notification_shaped_context_still_reports_and_an_np_failure_is_a_warning() {
+    let scope = healthy_scope();
+    let ctx = context(
+        json!({"action": "service:action:custom", "id": "action-1", "service": {"id": "service-1"}}),
+    );
+    let np_dir = tempfile::tempdir().unwrap();
+    let np = np_env(
+        np_dir.path(),
+        json!([{"args_prefix": ["service", "action", "patch"], "stdout": {"id": "action-1"}}]),
+    );
+    let extra: Vec<(&str, &str)> = np.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = scope.diagnose(&ctx, &extra, &["--check", "lambda_exists"]);
+    assert_eq!(run.output.status.code(), Some(0), "{}", run.report());
+    let calls = np_calls(np_dir.path());
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(
+        &calls[0][3..7],
+        ["--id", "action-1", "--serviceId", "service-1"]
+    );
 
     // np fails: the diagnosis still prints and exits by its own findings.
     let failing = np_env(

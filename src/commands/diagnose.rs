@@ -11,8 +11,10 @@ use clap::Parser;
 /// causes and the fix. The checks run at once; `--list` names them, `--check NAME`
 /// runs some of them.
 ///
-/// Reads: CONTEXT (names when the context steps did not run; .scope.domain; .id and
-/// .service.id to report the results with `np service action patch`), NP_CLI,
+/// Reads: CONTEXT (names when the context steps did not run; .scope.domain),
+/// NP_ACTION_CONTEXT (.notification.id and .notification.service.id: the action the
+/// results are reported to with `np service action patch`; a notification-shaped
+/// CONTEXT with .id and .service.id stands in when it is unset), NP_CLI,
 /// LAMBDA_FUNCTION_NAME, LAMBDA_MAIN_ALIAS_NAME (default main), DEPLOYMENT_ID,
 /// LAMBDA_GREEN_VERSION, IMAGE_URI (the deployment's image; else the function's),
 /// VISIBILITY, ARCHITECTURE, SCOPE_DOMAIN, ASSUME_ROLE_ARN and

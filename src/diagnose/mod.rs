@@ -1,7 +1,10 @@
 //! Diagnosis of a scope or a deployment: a registry of independent checks (identity,
 //! function, alias, roles, image, networking, DNS), run concurrently, each ending
-//! passed / failed / warning / skipped with evidence and, for failures, causes and fixes.
+//! passed / failed / warning / skipped with evidence and, for failures, causes and fixes;
+//! each result also carries the fields the platform's other scopes report (summary,
+//! severity, affected, details, suggested_actions).
 
+pub mod action;
 pub mod checks;
 pub mod policy_doc;
 pub mod probe;
@@ -26,6 +29,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// The platform's severity for a check ending this way (the k8s scope's mapping:
+    /// failed → critical, warning → warning, passed or skipped → info).
+    pub fn severity(self) -> &'static str {
+        match self {
+            Status::Failed => "critical",
+            Status::Warning => "warning",
+            Status::Passed | Status::Skipped => "info",
+        }
+    }
+
     /// The word people read in the report.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -56,13 +69,16 @@ impl Status {
     }
 }
 
-/// What one check found: its status, a one-line summary, the evidence it saw, and
-/// for anything not passed the likely causes and the fixes.
+/// What one check found: its status, a one-line summary, the evidence it saw, the
+/// resources it is about, and for anything not passed the likely causes and the fixes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub status: Status,
     pub summary: String,
     pub evidence: Value,
+    /// The resources the finding is about; empty = the check's usual subject
+    /// (`Target::subjects`), filled in when results are collected.
+    pub affected: Vec<String>,
     pub causes: Vec<String>,
     pub fixes: Vec<String>,
 }
@@ -73,6 +89,7 @@ impl Outcome {
             status,
             summary: summary.into(),
             evidence: json!({}),
+            affected: Vec::new(),
             causes: Vec::new(),
             fixes: Vec::new(),
         }
@@ -104,6 +121,12 @@ impl Outcome {
         self
     }
 
+    /// Names a resource the finding is about (repeatable).
+    pub fn affects(mut self, resource: impl Into<String>) -> Self {
+        self.affected.push(resource.into());
+        self
+    }
+
     /// Merges `fields` (a JSON object) into the evidence.
     pub fn evidence(mut self, fields: Value) -> Self {
         if let (Some(into), Value::Object(from)) = (self.evidence.as_object_mut(), fields) {
@@ -130,6 +153,10 @@ impl CheckResult {
             "category": self.category,
             "status": outcome.status.engine_word(),
             "summary": outcome.summary,
+            "severity": outcome.status.severity(),
+            "affected": outcome.affected,
+            "details": outcome.evidence,
+            "suggested_actions": outcome.fixes,
             "evidence": outcome.evidence,
             "causes": outcome.causes,
             "fixes": outcome.fixes,
@@ -179,7 +206,7 @@ pub async fn run_concurrently(
             slots[index] = Some(finished);
         }
     }
-    collect(specs, slots)
+    collect(&probe.target, specs, slots)
 }
 
 /// Runs `specs` one after another (the benchmark's baseline).
@@ -192,7 +219,7 @@ pub async fn run_sequentially(
     for spec in specs {
         slots.push(Some(timed((spec.run)(probe.clone()), timeout).await));
     }
-    collect(specs, slots)
+    collect(&probe.target, specs, slots)
 }
 
 async fn timed(future: CheckFuture, timeout: Duration) -> (Outcome, Duration) {
@@ -207,6 +234,7 @@ async fn timed(future: CheckFuture, timeout: Duration) -> (Outcome, Duration) {
 }
 
 fn collect(
+    target: &Target,
     specs: &[&'static CheckSpec],
     slots: Vec<Option<(Outcome, Duration)>>,
 ) -> Vec<CheckResult> {
@@ -221,6 +249,10 @@ fn collect(
                     Duration::ZERO,
                 )
             });
+            let mut outcome = outcome;
+            if outcome.affected.is_empty() {
+                outcome.affected = target.subjects(spec.category);
+            }
             CheckResult {
                 name: spec.name,
                 category: spec.category,

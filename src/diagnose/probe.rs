@@ -67,6 +67,21 @@ impl Target {
             public_listener_arn: var("ALB_PUBLIC_LISTENER_ARN"),
         })
     }
+
+    /// The resources a check of `category` is about when it names none itself: the
+    /// platform lists them as the finding's `affected`.
+    pub fn subjects(&self, category: &str) -> Vec<String> {
+        let function = self
+            .function_name
+            .as_ref()
+            .map(|name| format!("{name}:{}", self.alias));
+        let subjects = match category {
+            "identity" => vec![self.assumed_role_arn.clone()],
+            "networking" => vec![self.domain.clone().filter(|d| !d.is_empty()), function],
+            _ => vec![function],
+        };
+        subjects.into_iter().flatten().collect()
+    }
 }
 
 /// The target plus one client per AWS service the checks call, and the function
@@ -222,6 +237,28 @@ pub fn call_not_done(action: &str, resource: &str, failure: &CallFailure) -> Out
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subjects_name_what_each_category_looks_at() {
+        let ctx = Context::from_value(json!({"scope": {"domain": "dev.example.com"}}));
+        let env = |name: &str| {
+            match name {
+                "LAMBDA_FUNCTION_NAME" => Some("fn-7"),
+                "ASSUME_ROLE_ARN" => Some("arn:aws:iam::1:role/r"),
+                _ => None,
+            }
+            .map(str::to_string)
+        };
+        let target = Target::resolve(&ctx, &env).unwrap();
+        assert_eq!(target.subjects("function"), vec!["fn-7:main"]);
+        assert_eq!(target.subjects("identity"), vec!["arn:aws:iam::1:role/r"]);
+        assert_eq!(
+            target.subjects("networking"),
+            vec!["dev.example.com", "fn-7:main"]
+        );
+        let unknown = Target::resolve(&Context::from_value(json!({})), &|_| None).unwrap();
+        assert!(unknown.subjects("function").is_empty());
+    }
 
     #[test]
     fn target_prefers_step_outputs_and_falls_back_to_context() {

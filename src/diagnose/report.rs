@@ -14,6 +14,7 @@ use crate::np::NpClient;
 use crate::report::StepError;
 use crate::step::{progress, warn, Outputs};
 
+use super::action::{ActionRef, NoAction};
 use super::{
     find, overall, registry, results_json, run_concurrently, run_sequentially, CheckResult,
     CheckSpec, FailOn, Probe, Status, Target,
@@ -115,12 +116,16 @@ fn results_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
         .map(|dir| PathBuf::from(dir).join("diagnose-results.json"))
 }
 
-/// Reports the results to the platform when CONTEXT names the action (`.id`) and its
-/// service (`.service.id`); a failure is a warning — the diagnosis stands on its own.
-fn notify(ctx: &Context, np: &NpClient, body: &Value) {
-    let (Some(id), Some(service)) = (ctx.string("id"), ctx.string("service.id")) else {
-        progress("ℹ️  CONTEXT has no action id (.id) and service id (.service.id): results not sent to nullplatform");
-        return;
+/// Reports the results to the action being run (`np service action patch`, the body
+/// the platform takes: `{"results":{"categories":[...]}}`); a failure is a warning —
+/// the diagnosis stands on its own.
+fn notify(action: Result<ActionRef, NoAction>, np: &NpClient, body: &Value) {
+    let action = match action {
+        Ok(action) => action,
+        Err(NoAction(why)) => {
+            progress(format!("ℹ️  results not sent to nullplatform: {why}"));
+            return;
+        }
     };
     let body = body.to_string();
     let args = [
@@ -128,12 +133,13 @@ fn notify(ctx: &Context, np: &NpClient, body: &Value) {
         "action",
         "patch",
         "--id",
-        &id,
+        &action.action_id,
         "--serviceId",
-        &service,
+        &action.service_id,
         "--body",
         &body,
     ];
+    let id = &action.action_id;
     match np.json(&args) {
         Ok(_) => progress(format!("📤 results sent to nullplatform (action {id})")),
         // A successful patch that prints no JSON still succeeded.
@@ -216,7 +222,8 @@ pub async fn diagnose_step(
             Err(err) => warn(format!("could not write {}: {err}", path.display())),
         }
     }
-    notify(&ctx, &NpClient::from_env(), &document);
+    let action = ActionRef::resolve(env("NP_ACTION_CONTEXT").as_deref(), &ctx);
+    notify(action, &NpClient::from_env(), &document);
 
     let worst = overall(&results);
     let failed: Vec<&str> = results
