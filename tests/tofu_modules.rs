@@ -604,6 +604,44 @@ fn tracing_and_the_log_key_are_checked_settings() {
 }
 
 #[test]
+fn log_retention_and_iam_propagation_are_checked_before_tofu_runs() {
+    let composition = compose(&[
+        ("VISIBILITY", "event-driven"),
+        ("LOG_RETENTION_DAYS", "731"),
+        ("IAM_PROPAGATION_SECONDS", "25"),
+    ])
+    .unwrap();
+    assert_eq!(composition.vars["log_retention_days"], 731);
+    assert_eq!(composition.vars["iam_propagation_seconds"], 25);
+    let default = compose(&[("VISIBILITY", "event-driven")]).unwrap();
+    assert_eq!(default.vars["iam_propagation_seconds"], 10);
+    for (name, value, says) in [
+        (
+            "LOG_RETENTION_DAYS",
+            "31",
+            "CloudWatch Logs does not accept",
+        ),
+        ("LOG_RETENTION_DAYS", "a month", "not a whole number"),
+        ("IAM_PROPAGATION_SECONDS", "3600", "from 0 to 300"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().display().to_string();
+        let err = compose(&[
+            ("VISIBILITY", "event-driven"),
+            ("OUTPUT_DIR", &out),
+            (name, value),
+        ])
+        .unwrap_err();
+        assert!(
+            err.contains(&format!("❌ {name}")) && err.contains(says) && err.contains("🔧"),
+            "{err}"
+        );
+        // Nothing composed for tofu to apply.
+        assert!(!dir.path().join("tofu/tofu.tfvars.json").exists(), "{err}");
+    }
+}
+
+#[test]
 fn recomposing_removes_files_of_modules_no_longer_selected() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().display().to_string();

@@ -277,6 +277,40 @@ fn missing_settings_and_binary_are_reported_before_tofu_runs() {
 }
 
 /// The main alias as moto reports it: (version, additional version weights).
+#[test]
+fn a_tofu_older_than_1_10_is_refused_before_init_with_both_versions_named() {
+    let setup = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let calls = dir.path().join("calls");
+    let old = dir.path().join("tofu");
+    // Alpine's opentofu package: too old for the backend's use_lockfile.
+    std::fs::write(
+        &old,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\n[ \"$1\" = version ] && echo 'OpenTofu v1.8.3' && echo 'on linux_amd64'\nexit 0\n",
+            calls.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&old, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut env = setup.env.clone();
+    env.retain(|(key, _)| key != "TOFU_BIN" && key != "TOFU_ACTION");
+    env.push(("TOFU_BIN".into(), old.display().to_string()));
+    env.push(("TOFU_ACTION".into(), "apply".into()));
+    let output = bash("source steps/tofu-step", &env, &repo_root());
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains(
+            "❌ OpenTofu 1.8.3 is too old: this scope needs OpenTofu or Terraform 1.10.0 or later"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("💡 ") && stdout.contains("🔧 "), "{stdout}");
+    // Only `version` ran: no init, nothing in the state bucket.
+    assert_eq!(std::fs::read_to_string(&calls).unwrap(), "version\n");
+}
+
 fn main_alias(moto: &MotoServer) -> (String, Value) {
     let alias = moto.aws(&[
         "lambda",

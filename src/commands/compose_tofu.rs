@@ -19,7 +19,8 @@ use clap::Parser;
 /// ALB_RULE_PRIORITY (private scopes; else the one stored on SCOPE_NRN as
 /// lambda.alb_rule_priority, read with np nrn read — NP_CLI; else the scope's existing
 /// rule's priority or the lowest free one on the listener, read with DescribeRules);
-/// LOG_RETENTION_DAYS; the scope's capabilities memory, timeout and vpc_enabled in
+/// LOG_RETENTION_DAYS (one of the periods CloudWatch Logs accepts), IAM_PROPAGATION_SECONDS
+/// (0–300, default 10); the scope's capabilities memory, timeout and vpc_enabled in
 /// CONTEXT (an apply without .scope.capabilities is an error: nothing is composed),
 /// else LAMBDA_MEMORY, LAMBDA_TIMEOUT, LAMBDA_VPC_ENABLED (the settings
 /// deployments use; VPC-enabled needs AWS_SUBNET_IDS and SECURITY_GROUP_IDS);

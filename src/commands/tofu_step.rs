@@ -6,7 +6,8 @@ use crate::step::{self, StepArgs};
 use crate::tofu::{process_env, tofu_step};
 use clap::Parser;
 
-/// Runs `tofu init` with the scope's S3 backend (state `lambda/<SCOPE_ID>/terraform.tfstate`
+/// Checks that the binary is OpenTofu or Terraform 1.10 or later (the lock file needs
+/// it), then runs `tofu init` with the scope's S3 backend (state `lambda/<SCOPE_ID>/terraform.tfstate`
 /// in TOFU_STATE_BUCKET, lock file on), then `tofu apply` or `tofu destroy`, printing
 /// everything tofu prints (stderr included) as progress. Uses only the credentials it
 /// inherits (the assumed role's, from assume-role-step).

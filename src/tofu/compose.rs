@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use crate::config::Setting;
+use crate::config::{bounded_number, Setting};
 use crate::context::Context;
 use crate::report::StepError;
 use crate::step::{progress, warn, Outputs};
@@ -250,6 +250,41 @@ fn number(env: Env, name: &str) -> Result<Option<u64>, StepError> {
     }
 }
 
+/// The retention periods CloudWatch Logs accepts (`PutRetentionPolicy`), 0 being the
+/// AWS provider's "never expire"; any other number fails the apply half-way.
+pub const LOG_RETENTION_DAYS_ACCEPTED: &[u64] = &[
+    0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// How long the iam module waits after creating a role (IAM is eventually consistent).
+pub const IAM_PROPAGATION_SECONDS_DEFAULT: u64 = 10;
+pub const IAM_PROPAGATION_SECONDS_RANGE: std::ops::RangeInclusive<u64> = 0..=300;
+
+/// `LOG_RETENTION_DAYS`, checked against what CloudWatch accepts before tofu runs;
+/// `None` when unset (the module's default then).
+fn log_retention_days(env: Env) -> Result<Option<u64>, StepError> {
+    let Some(days) = number(env, "LOG_RETENTION_DAYS")? else {
+        return Ok(None);
+    };
+    if LOG_RETENTION_DAYS_ACCEPTED.contains(&days) {
+        return Ok(Some(days));
+    }
+    let accepted: Vec<String> = LOG_RETENTION_DAYS_ACCEPTED
+        .iter()
+        .map(u64::to_string)
+        .collect();
+    Err(
+        StepError::new(format!("LOG_RETENTION_DAYS is {days}, which CloudWatch Logs does not accept"))
+            .cause("CloudWatch takes only a fixed set of retention periods; tofu would fail after creating the function")
+            .fix(format!(
+                "set LOG_RETENTION_DAYS to one of {} (0 = never expire), or unset it (30 days)",
+                accepted.join(", ")
+            ))
+            .usage(),
+    )
+}
+
 /// The execution role prefix: scope-configurations `lambda.execution_role_prefix` >
 /// `LAMBDA_EXECUTION_ROLE_PREFIX` > `np-lambda-`.
 fn execution_role_prefix(ctx: Option<&Context>, env: Env) -> Result<String, StepError> {
@@ -413,8 +448,19 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
     }
     vars.insert("subnet_ids".into(), json!(subnets));
     vars.insert("security_group_ids".into(), json!(security_groups));
-    if let Some(days) = number(env, "LOG_RETENTION_DAYS")? {
+    if let Some(days) = lenient(destroying, log_retention_days(env))?.flatten() {
         vars.insert("log_retention_days".into(), json!(days));
+    }
+    if let Some(seconds) = lenient(
+        destroying,
+        bounded_number(
+            "IAM_PROPAGATION_SECONDS",
+            env("IAM_PROPAGATION_SECONDS"),
+            IAM_PROPAGATION_SECONDS_RANGE,
+            IAM_PROPAGATION_SECONDS_DEFAULT,
+        ),
+    )? {
+        vars.insert("iam_propagation_seconds".into(), json!(seconds));
     }
     for (name, var, valid, expected) in [
         (

@@ -6,6 +6,7 @@
 pub mod catch_up;
 pub mod compose;
 pub mod imports;
+pub mod version;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -345,6 +346,16 @@ impl TofuRun {
         Ok(values)
     }
 
+    /// The binary's product and version (`<binary> version`), bounded in time.
+    pub fn version(&self) -> Result<version::Found, StepError> {
+        let shown = self.binary.display().to_string();
+        version::probe(
+            self.command(&["version"]),
+            &shown,
+            version::VERSION_CALL_TIMEOUT,
+        )
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.binary);
         command
@@ -441,16 +452,18 @@ pub fn tofu_step(env: Env) -> Result<Outputs, StepError> {
     let working_dir = working_dir(env)?;
     let backend = Backend::from_env(&scope_id, env)?;
     let binary = find_binary(env)?;
-    progress(format!(
-        "🔧 using {} in {}",
-        binary.display(),
-        working_dir.display()
-    ));
     let run = TofuRun {
         binary,
         working_dir,
         backend,
     };
+    let found = run.version()?;
+    progress(format!(
+        "🔧 using {found} ({}) in {}",
+        run.binary.display(),
+        run.working_dir.display()
+    ));
+    version::require_minimum(&found)?;
     run.init()?;
     if action == TofuAction::Destroy {
         run.adopt_before_destroy(&imports::found_in(&run.working_dir)?)?;
