@@ -102,7 +102,11 @@ pub fn generate_domain_step(env: Env) -> Result<Outputs, StepError> {
     progress(format!("🌐 scope domain: {domain}"));
     let scope_id = required(env, "SCOPE_ID")?;
     let body = json!({ "domain": domain }).to_string();
-    match NpClient::from_env().json(&["scope", "patch", "--id", &scope_id, "--body", &body]) {
+    // `--format json`: without it np may answer in its table format, which is not JSON.
+    let args = [
+        "scope", "patch", "--id", &scope_id, "--body", &body, "--format", "json",
+    ];
+    match NpClient::from_env().json(&args) {
         Ok(_) => progress(format!("✅ domain recorded on scope {scope_id}")),
         Err(err) => warn(format!(
             "the domain could not be recorded on scope {scope_id} (the scope still works): {}",

@@ -1,6 +1,11 @@
 //! Scope metadata kept on the scope's NRN (`lambda.`-prefixed keys): the ALB
 //! listener-rule priority a private scope took, stored after create so later runs
 //! reuse it, and removed (set to null) when the scope is deleted.
+//!
+//! Clearing patches each of our keys to null instead of `np nrn delete --namespaces
+//! lambda`: that would remove the whole `lambda` namespace, keys this scope did not
+//! write included. A key the API keeps as null reads back as "none stored"
+//! ([`priority_in_read`]), so either way the next create allocates afresh.
 
 use std::path::Path;
 
@@ -141,7 +146,10 @@ pub fn store_scope_metadata(
         MetadataAction::Clear => None,
     };
     let body = patch_body(action, priority).to_string();
-    match np.run(&["nrn", "patch", "--nrn", &nrn, "--body", &body]) {
+    let args = [
+        "nrn", "patch", "--nrn", &nrn, "--body", &body, "--format", "json",
+    ];
+    match np.run(&args) {
         Ok(()) => progress(match priority {
             Some(priority) => format!("💾 stored {ALB_RULE_PRIORITY_KEY}={priority} on {nrn}"),
             None => format!("🧹 removed {} from {nrn}", STORED_KEYS.join(", ")),

@@ -281,8 +281,13 @@ fn blue_green_start_switch_finalize() {
         REGION,
     ]);
 
+    // The deployments keep their parameters in Secrets Manager, so finalize removes blue's.
+    let sm = [("PARAMETERS_STRATEGY", "secretsmanager")];
     let start = context(9, "v2/app.zip", Some(8), None);
-    assert_ok("blue_green", &world.workflow("blue_green", &start));
+    assert_ok(
+        "blue_green",
+        &world.workflow_with("blue_green", &start, &sm),
+    );
     assert_eq!(
         world.versions(),
         vec![
@@ -297,13 +302,13 @@ fn blue_green_start_switch_finalize() {
     );
 
     let switch = context(9, "v2/app.zip", Some(8), Some(json!(25)));
-    let output = world.workflow("switch_traffic", &switch);
+    let output = world.workflow_with("switch_traffic", &switch, &sm);
     assert_ok("switch_traffic", &output);
     let alias = world.alias();
     assert_eq!(alias["FunctionVersion"], "1");
     assert_eq!(weights(&alias), json!({"2": 0.25}));
 
-    let output = world.workflow("finalize", &switch);
+    let output = world.workflow_with("finalize", &switch, &sm);
     assert_ok("finalize", &output);
     let alias = world.alias();
     assert_eq!(alias["FunctionVersion"], "2");
@@ -335,11 +340,18 @@ fn blue_green_rollback_restores_blue_and_removes_green() {
         REGION,
     ]);
     let green = context(9, "v2/app.zip", Some(8), Some(json!(25)));
-    assert_ok("blue_green", &world.workflow("blue_green", &green));
-    assert_ok("switch_traffic", &world.workflow("switch_traffic", &green));
+    let sm = [("PARAMETERS_STRATEGY", "secretsmanager")];
+    assert_ok(
+        "blue_green",
+        &world.workflow_with("blue_green", &green, &sm),
+    );
+    assert_ok(
+        "switch_traffic",
+        &world.workflow_with("switch_traffic", &green, &sm),
+    );
     assert_eq!(weights(&world.alias()), json!({"2": 0.25}));
 
-    let output = world.workflow("rollback", &green);
+    let output = world.workflow_with("rollback", &green, &sm);
     assert_ok("rollback", &output);
     let alias = world.alias();
     assert_eq!(alias["FunctionVersion"], "1");
@@ -382,6 +394,63 @@ fn delete_never_removes_a_version_an_alias_routes_to() {
         "delete",
         &world.workflow("delete", &context(9, "v2/app.zip", Some(8), None)),
     );
+    assert_eq!(world.versions(), vec![("1".to_string(), "8".to_string())]);
+}
+
+/// With parameters in environment variables (the default) no deployment wrote a secret:
+/// deleting a deployment, finalizing and rolling back make no Secrets Manager call.
+#[test]
+fn the_env_strategy_never_calls_secrets_manager_on_cleanup() {
+    let world = World::new();
+    assert_ok(
+        "initial",
+        &world.workflow("initial", &context(8, "v1/app.zip", None, None)),
+    );
+    // A secret of that name (say, from an earlier strategy) stays where it is.
+    let stale = "nullplatform/7/9/parameters";
+    world.moto.aws(&[
+        "secretsmanager",
+        "create-secret",
+        "--name",
+        stale,
+        "--secret-string",
+        "{}",
+        "--region",
+        REGION,
+    ]);
+    let before = world.moto.requests().len();
+    let green = context(9, "v2/app.zip", Some(8), Some(json!(25)));
+    for name in [
+        "blue_green",
+        "switch_traffic",
+        "rollback",
+        "blue_green",
+        "delete",
+    ] {
+        let output = world.workflow(name, &green);
+        assert_ok(name, &output);
+        if name == "delete" || name == "rollback" {
+            assert!(
+                log(&output).contains("PARAMETERS_STRATEGY=env: no parameters secret to delete"),
+                "{}",
+                log(&output)
+            );
+        }
+    }
+    let secrets_calls: Vec<String> = world
+        .moto
+        .requests()
+        .into_iter()
+        .skip(before)
+        .filter(|r| {
+            r.url.contains("secretsmanager")
+                || r.action.as_deref().is_some_and(|a| a.contains("Secret"))
+        })
+        .map(|r| format!("{} {} {:?}", r.method, r.url, r.action))
+        .collect();
+    assert!(secrets_calls.is_empty(), "{secrets_calls:?}");
+    assert!(world.secret_exists(stale));
+    // The deleted deployment's version is gone all the same.
     assert_eq!(world.versions(), vec![("1".to_string(), "8".to_string())]);
 }
 

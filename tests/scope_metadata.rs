@@ -34,10 +34,12 @@ fn run(dir: &Path, np_rules: serde_json::Value, extra: &[(&str, &str)]) -> (i32,
 }
 
 fn patch_call(body: &str) -> Vec<String> {
-    ["nrn", "patch", "--nrn", NRN, "--body", body]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "nrn", "patch", "--nrn", NRN, "--body", body, "--format", "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn with_vars(vars: serde_json::Value) -> tempfile::TempDir {

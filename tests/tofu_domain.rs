@@ -56,7 +56,9 @@ fn domain_is_recorded_and_the_account_label_is_optional() {
             "--id",
             "7",
             "--body",
-            r#"{"domain":"tools-automation-dev.playground.example.com"}"#
+            r#"{"domain":"tools-automation-dev.playground.example.com"}"#,
+            "--format",
+            "json"
         ]]
     );
     let (_, _, domain) = run(dir.path(), rules, &[]);

@@ -184,10 +184,12 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
     // generate-domain recorded the domain on the scope, and dns/route53 received it.
     let domain = "tools-automation-development-tools.example.com";
     let patch = json!({"domain": domain}).to_string();
-    let patch_call: Vec<String> = ["scope", "patch", "--id", "7", "--body", &patch]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let patch_call: Vec<String> = [
+        "scope", "patch", "--id", "7", "--body", &patch, "--format", "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     assert!(common::np_calls(dir.path()).contains(&patch_call));
     // A public scope has no ALB rule priority to keep on its NRN.
     assert!(

@@ -9,7 +9,7 @@ use clap::Parser;
 
 /// Builds the scope domain <namespace>-<application>-<scope>[.<account>].<zone name>,
 /// checks it against DNS limits (253 characters, 63 per label, letters, digits, inner
-/// hyphens) and records it with `np scope patch --id <SCOPE_ID> --body {"domain":...}`
+/// hyphens) and records it with `np scope patch --id <SCOPE_ID> --body {"domain":...} --format json`
 /// (a failure there is only a warning). No zone name → no domain, said once.
 ///
 /// Reads VISIBILITY, SCOPE_ID, NAMESPACE_SLUG, APPLICATION_SLUG, SCOPE_SLUG,

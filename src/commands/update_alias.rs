@@ -14,12 +14,14 @@ use clap::Parser;
 /// rollback: all traffic to blue, then delete the green version and its parameters secret;
 /// delete: delete the green version and its parameters secret.
 /// Cleanup never deletes $LATEST nor a version any alias still routes to; its problems
-/// are warnings (the traffic change stands).
+/// are warnings (the traffic change stands). With PARAMETERS_STRATEGY=env (the default)
+/// the deployments wrote no secret, and Secrets Manager is not called at all.
 ///
 /// Reads ALIAS_STRATEGY, LAMBDA_FUNCTION_NAME, LAMBDA_MAIN_ALIAS_NAME (default main),
 /// LAMBDA_GREEN_VERSION, LAMBDA_BLUE_VERSION (empty → the alias's current version),
-/// DESIRED_TRAFFIC, SCOPE_ID, DEPLOYMENT_ID, BLUE_DEPLOYMENT_ID (secret names
-/// nullplatform/<scope>/<deployment>/parameters); AWS_REGION, AWS_ENDPOINT_URL[_LAMBDA]
+/// DESIRED_TRAFFIC, PARAMETERS_STRATEGY (env | secretsmanager), SCOPE_ID, DEPLOYMENT_ID,
+/// BLUE_DEPLOYMENT_ID (secret names nullplatform/<scope>/<deployment>/parameters);
+/// AWS_REGION, AWS_ENDPOINT_URL[_LAMBDA]
 /// and credentials as the AWS SDK does.
 ///
 /// Outputs: LAMBDA_ALIAS_VERSION (the alias's primary version), LAMBDA_GREEN_TRAFFIC
