@@ -642,6 +642,23 @@ fn log_retention_and_iam_propagation_are_checked_before_tofu_runs() {
 }
 
 #[test]
+fn a_misspelt_tofu_action_composes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let err = compose(&[
+        ("VISIBILITY", "event-driven"),
+        ("OUTPUT_DIR", &out),
+        ("TOFU_ACTION", "destory"),
+    ])
+    .unwrap_err();
+    assert!(
+        err.contains("❌ TOFU_ACTION is 'destory', expected 'apply' or 'destroy'"),
+        "{err}"
+    );
+    assert!(!dir.path().join("tofu/tofu.tfvars.json").exists(), "{err}");
+}
+
+#[test]
 fn recomposing_removes_files_of_modules_no_longer_selected() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().display().to_string();

@@ -13,7 +13,7 @@ use crate::report::StepError;
 use crate::step::{progress, warn, Outputs};
 
 use super::imports::Targets;
-use super::{Env, VARS_FILE};
+use super::{Env, TofuAction, VARS_FILE};
 
 /// Modules every scope gets.
 pub const BASE_MODULES: &[&str] = &["provider/aws", "iam", "compute/lambda"];
@@ -323,6 +323,15 @@ fn execution_role_prefix(ctx: Option<&Context>, env: Env) -> Result<String, Step
     Ok(resolved.value)
 }
 
+/// Whether the composition is for `tofu destroy` (TOFU_ACTION; unset = apply). A
+/// misspelt action is an error here, before anything is composed.
+fn destroying(env: Env) -> Result<bool, StepError> {
+    match env("TOFU_ACTION") {
+        Some(text) => Ok(TofuAction::parse(&text)? == TofuAction::Destroy),
+        None => Ok(false),
+    }
+}
+
 /// A function setting: an error fails an apply, but only warns on a destroy, which
 /// needs no settings (`None` then).
 fn lenient<T>(destroying: bool, result: Result<T, StepError>) -> Result<Option<T>, StepError> {
@@ -394,7 +403,7 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
     let settings_ctx = ctx
         .clone()
         .unwrap_or_else(|| Context::from_value(json!({})));
-    let destroying = env("TOFU_ACTION").as_deref() == Some("destroy");
+    let destroying = destroying(env)?;
     if let Some(boundary) = lenient(
         destroying,
         crate::policy::execution_role_boundary(settings_ctx.value(), env),
@@ -623,7 +632,7 @@ pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
     };
     let work_dir = PathBuf::from(required(env, "OUTPUT_DIR", "build-scope-context")?).join("tofu");
     let written = compose(&modules_root, &modules, &vars, &work_dir)?;
-    let destroying = env("TOFU_ACTION").as_deref() == Some("destroy");
+    let destroying = destroying(env)?;
     let targets = Targets {
         listener_rules: rules_read,
         ..import_targets(&modules, &vars)
