@@ -108,9 +108,10 @@ impl Context {
             .filter(|value| value.is_object())
     }
 
-    /// The entity NRN: `.scope.nrn // .service.nrn // .entity_nrn`.
+    /// The entity NRN: `.scope.nrn // .service.nrn // .entity_nrn //
+    /// .service.entity_nrn` (telemetry notifications carry only the last).
     pub fn entity_nrn(&self) -> Option<String> {
-        ["scope.nrn", "service.nrn", "entity_nrn"]
+        ["scope.nrn", "service.nrn", "entity_nrn", "service.entity_nrn"]
             .iter()
             .find_map(|path| self.string(path))
     }
@@ -182,6 +183,15 @@ mod tests {
         assert_eq!(
             ctx.account_nrn().as_deref(),
             Some("organization=1:account=7")
+        );
+        // A telemetry notification (log:read, metric:*, instance:data).
+        let ctx = Context::from_value(json!({
+            "action": "log:read",
+            "service": {"entity_nrn": "organization=1:account=6:namespace=2:application=3:scope=4"}
+        }));
+        assert_eq!(
+            ctx.account_nrn().as_deref(),
+            Some("organization=1:account=6")
         );
         assert_eq!(Context::default().account_nrn(), None);
     }

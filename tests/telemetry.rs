@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 
-use common::{bin_dir, repo_root, text, MotoServer};
+use common::{bin_dir, np_env, repo_root, text, MotoServer};
 use serde_json::{json, Value};
 
 const BASE_KEY: &str = "AKIAAGENTBASE0000000";
@@ -730,6 +730,76 @@ fn instances_are_the_versions_with_their_aliases() {
     assert_eq!(
         one_document(&output)["message"],
         "no Lambda function belongs to scope 777"
+    );
+}
+
+/// Telemetry only reads: with a read-only role (selector `lambda-read`) in the AWS IAM
+/// provider it runs as that role, and with only the main entry (`lambda`) as the main one.
+#[test]
+fn telemetry_runs_as_the_read_only_role_when_the_provider_has_one() {
+    let setup = Setup::new();
+    setup.create_function(FUNCTION, &format!("nullplatform:scope-id={SCOPE_ID}"));
+    let read_role = setup.moto.create_role("np-lambda-read");
+    let account_nrn = "organization=1:account=2";
+    let provider = |arns: Value| {
+        json!([
+            {"args": ["provider", "list", "--nrn", account_nrn, "--specification_slug", "aws-iam-configuration", "--format", "json", "--limit", "100"],
+             "stdout": {"results": [{"id": "prov-9", "category": "identity-access-control", "specification_id": "spec-1", "nrn": account_nrn}]}},
+            {"args": ["provider", "read", "--id", "prov-9", "--format", "json"],
+             "stdout": {"id": "prov-9", "specification_id": "spec-1", "category": "identity-access-control",
+                        "attributes": {"iam_role_arns": {"arns": arns}}}}
+        ])
+    };
+    let context = notification("instance:data", json!({"scope_id": SCOPE_ID}));
+    let run = |rules: Value| {
+        let np_dir = tempfile::tempdir().unwrap();
+        let mut env: Vec<(String, String)> = setup
+            .workflow_env()
+            .into_iter()
+            .filter(|(k, _)| {
+                k != "ASSUME_ROLE_ARN" && k != "NP_CLI" && k != "SCOPE_CREDENTIALS_CACHE_DIR"
+            })
+            .collect();
+        env.extend(np_env(np_dir.path(), rules));
+        env.push(("SCOPE_CREDENTIALS_CACHE_DIR".into(), "off".into()));
+        let before = setup.moto.calls("AssumeRole").len();
+        let output = Command::new(bin_dir().join("scope-workflow"))
+            .arg("run")
+            .arg(repo_root().join("workflows/instance/list.yaml"))
+            .arg("--service-path")
+            .arg(repo_root())
+            .arg("--strict")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", setup.dir.path())
+            .envs(env)
+            .env("CONTEXT", context.to_string())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert!(one_document(&output)["results"].is_array());
+        let assumed: Vec<Option<String>> = setup
+            .moto
+            .calls("AssumeRole")
+            .iter()
+            .skip(before)
+            .map(|call| call.form("RoleArn"))
+            .collect();
+        (assumed, text(&output.stderr))
+    };
+    let both = provider(json!([
+        {"selector": "lambda", "arn": setup.role},
+        {"selector": "lambda-read", "arn": read_role}
+    ]));
+    let (assumed, log) = run(both);
+    assert_eq!(assumed, vec![Some(read_role.clone())], "{log}");
+    assert!(log.contains("selector 'lambda-read'"), "{log}");
+
+    let (assumed, log) = run(provider(json!([{"selector": "lambda", "arn": setup.role}])));
+    assert_eq!(assumed, vec![Some(setup.role.clone())], "{log}");
+    assert!(
+        log.contains("has no read-only role (selector 'lambda-read')"),
+        "{log}"
     );
 }
 

@@ -9,16 +9,17 @@ use clap::Parser;
 /// Resolves the IAM role this workflow acts as and assumes it.
 ///
 /// Resolution (first match wins): ASSUME_ROLE_ARN → the AWS IAM provider at the
-/// account NRN (entry whose selector is ASSUME_ROLE_SELECTOR) → scope-configurations
-/// assume_role.arn → ASSUME_ROLE_ARN_DEFAULT → none (nothing emitted: later steps use
-/// the agent's own credentials).
+/// account NRN (entry whose selector is ASSUME_ROLE_SELECTOR; with ASSUME_ROLE_ACCESS=read,
+/// the ASSUME_ROLE_READ_SELECTOR entry first) → scope-configurations assume_role.arn →
+/// ASSUME_ROLE_ARN_DEFAULT → none (nothing emitted: later steps use the agent's own
+/// credentials).
 ///
 /// Reads CONTEXT (the built notification) and NP_CLI (the nullplatform CLI, default np);
 /// AWS_REGION / AWS_DEFAULT_REGION and AWS_ENDPOINT_URL[_STS] as the AWS SDK does.
 ///
 /// Outputs: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 /// AWS_CREDENTIAL_EXPIRATION (RFC 3339), ASSUME_ROLE_ARN, ASSUME_ROLE_SOURCE
-/// (env | iam-provider | scope-config | default).
+/// (env | iam-provider-read | iam-provider | scope-config | default).
 #[derive(Parser)]
 #[command(name = "assume-role-step", version)]
 struct Cli {

@@ -1,6 +1,7 @@
 //! The role-resolution chain: which IAM role a workflow acts as. First match wins:
-//! `ASSUME_ROLE_ARN` → the AWS IAM provider at the account NRN (by selector) →
-//! scope-configurations `assume_role.arn` → `ASSUME_ROLE_ARN_DEFAULT` → none.
+//! `ASSUME_ROLE_ARN` → the AWS IAM provider at the account NRN (by selector; a
+//! read-only workflow first by its read selector) → scope-configurations
+//! `assume_role.arn` → `ASSUME_ROLE_ARN_DEFAULT` → none.
 
 use std::fmt;
 
@@ -22,6 +23,8 @@ pub const SCOPE_CONFIG_CATEGORY: &str = "scope-configurations";
 pub enum RoleSource {
     Env,
     IamProvider,
+    /// The IAM provider's entry for the read selector (read-only workflows).
+    IamProviderRead,
     ScopeConfig,
     Default,
 }
@@ -31,6 +34,7 @@ impl RoleSource {
         match self {
             RoleSource::Env => "env",
             RoleSource::IamProvider => "iam-provider",
+            RoleSource::IamProviderRead => "iam-provider-read",
             RoleSource::ScopeConfig => "scope-config",
             RoleSource::Default => "default",
         }
@@ -40,7 +44,7 @@ impl RoleSource {
     pub fn describe(self, selector: &str) -> String {
         match self {
             RoleSource::Env => "the ASSUME_ROLE_ARN environment variable".to_string(),
-            RoleSource::IamProvider => format!(
+            RoleSource::IamProvider | RoleSource::IamProviderRead => format!(
                 "the AWS IAM provider ({IAM_PROVIDER_SPEC}) entry with selector '{selector}'"
             ),
             RoleSource::ScopeConfig => {
@@ -64,6 +68,8 @@ impl fmt::Display for RoleSource {
 pub struct ChainInputs {
     pub explicit_arn: Option<String>,
     pub selector: String,
+    /// Set for read-only workflows: the IAM provider entry tried before `selector`.
+    pub read_selector: Option<String>,
     pub default_arn: Option<String>,
 }
 
@@ -90,8 +96,34 @@ pub fn resolve_role(
     let account_nrn = context.account_nrn();
     match &account_nrn {
         Some(nrn) => {
-            if let Some(entry) = iam_provider_entry(context, np, nrn, selector)? {
-                return found(&entry.arn, RoleSource::IamProvider, entry.external_id, selector).map(Some);
+            if let Some((attributes, read)) = iam_provider_attributes(context, np, nrn)? {
+                if let Some(read_selector) = inputs.read_selector.as_deref() {
+                    if let Some(entry) = entry_for_selector(&attributes, read_selector) {
+                        return found(
+                            &entry.arn,
+                            RoleSource::IamProviderRead,
+                            entry.external_id,
+                            read_selector,
+                        )
+                        .map(Some);
+                    }
+                    progress(format!(
+                        "ℹ️  the AWS IAM provider ({read}) has no read-only role (selector '{read_selector}'): this read-only workflow uses the role for selector '{selector}'"
+                    ));
+                }
+                if let Some(entry) = entry_for_selector(&attributes, selector) {
+                    return found(&entry.arn, RoleSource::IamProvider, entry.external_id, selector)
+                        .map(Some);
+                }
+                let selectors = selectors(&attributes);
+                progress(format!(
+                    "ℹ️  the AWS IAM provider ({read}) has no role for selector '{selector}' (it has: {})",
+                    if selectors.is_empty() {
+                        "none".to_string()
+                    } else {
+                        selectors.join(", ")
+                    }
+                ));
             }
             if let Some(arn) = scope_config_role(context, np, nrn)? {
                 return found(&arn, RoleSource::ScopeConfig, None, selector).map(Some);
@@ -137,48 +169,36 @@ pub struct IamProviderEntry {
     pub external_id: Option<String>,
 }
 
-/// The first entry whose selector matches, from CONTEXT when the built context
-/// carries the provider, else from `np provider list` + `np provider read`.
-fn iam_provider_entry(
+/// The AWS IAM provider's attributes and where they were read: from CONTEXT when the
+/// built context carries the provider, else from `np provider list` + `np provider
+/// read` (once, however many selectors are looked up); `None` when there is none.
+fn iam_provider_attributes(
     context: &Context,
     np: &NpClient,
     account_nrn: &str,
-    selector: &str,
-) -> Result<Option<IamProviderEntry>, StepError> {
-    let (attributes, read) = match context.provider(IAM_PROVIDER_CATEGORY) {
-        Some(attributes) => (
+) -> Result<Option<(Value, String)>, StepError> {
+    if let Some(attributes) = context.provider(IAM_PROVIDER_CATEGORY) {
+        return Ok(Some((
             attributes.clone(),
             format!("CONTEXT.providers[\"{IAM_PROVIDER_CATEGORY}\"]"),
-        ),
-        None => {
-            let listed = np.providers_by_specification(account_nrn, IAM_PROVIDER_SPEC)?;
-            let Some(id) = listed.first().and_then(provider_id) else {
-                progress(format!(
-                    "ℹ️  no AWS IAM provider ({IAM_PROVIDER_SPEC}) at {account_nrn}"
-                ));
-                return Ok(None);
-            };
-            let attributes = np
-                .provider(&id)?
-                .get("attributes")
-                .cloned()
-                .unwrap_or(Value::Null);
-            (attributes, format!("provider {id} at {account_nrn}"))
-        }
-    };
-    let entry = entry_for_selector(&attributes, selector);
-    if entry.is_none() {
-        let selectors = selectors(&attributes);
-        progress(format!(
-            "ℹ️  the AWS IAM provider ({read}) has no role for selector '{selector}' (it has: {})",
-            if selectors.is_empty() {
-                "none".to_string()
-            } else {
-                selectors.join(", ")
-            }
-        ));
+        )));
     }
-    Ok(entry)
+    let listed = np.providers_by_specification(account_nrn, IAM_PROVIDER_SPEC)?;
+    let Some(id) = listed.first().and_then(provider_id) else {
+        progress(format!(
+            "ℹ️  no AWS IAM provider ({IAM_PROVIDER_SPEC}) at {account_nrn}"
+        ));
+        return Ok(None);
+    };
+    let attributes = np
+        .provider(&id)?
+        .get("attributes")
+        .cloned()
+        .unwrap_or(Value::Null);
+    Ok(Some((
+        attributes,
+        format!("provider {id} at {account_nrn}"),
+    )))
 }
 
 fn provider_id(provider: &Value) -> Option<String> {
@@ -299,6 +319,51 @@ mod tests {
         assert_eq!(role.arn.as_str(), ROLE);
         assert_eq!(role.source, RoleSource::IamProvider);
         assert_eq!(role.external_id.as_deref(), Some("ext-123"));
+    }
+
+    #[test]
+    fn a_read_only_workflow_takes_the_read_entry_else_the_main_one() {
+        const READ: &str = "arn:aws:iam::123456789012:role/read";
+        let provider = |arns: Value| {
+            Context::from_value(json!({
+                "scope": {"nrn": "organization=1:account=2:namespace=3"},
+                "providers": {"identity-access-control": {"iam_role_arns": {"arns": arns}}}
+            }))
+        };
+        let read = ChainInputs {
+            read_selector: Some("lambda-read".into()),
+            ..inputs()
+        };
+        let both = provider(json!([
+            {"selector": "lambda", "arn": ROLE},
+            {"selector": "lambda-read", "arn": READ, "external_id": "ext-r"}
+        ]));
+        let role = resolve_role(&read, &both, &unreachable_np())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (role.arn.as_str(), role.source),
+            (READ, RoleSource::IamProviderRead)
+        );
+        assert_eq!(role.source.as_str(), "iam-provider-read");
+        assert_eq!(role.external_id.as_deref(), Some("ext-r"));
+        // A write workflow never takes the read entry.
+        let role = resolve_role(&inputs(), &both, &unreachable_np())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (role.arn.as_str(), role.source),
+            (ROLE, RoleSource::IamProvider)
+        );
+        // Without a read entry, the read-only workflow falls back to the main role.
+        let main_only = provider(json!([{"selector": "lambda", "arn": ROLE}]));
+        let role = resolve_role(&read, &main_only, &unreachable_np())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (role.arn.as_str(), role.source),
+            (ROLE, RoleSource::IamProvider)
+        );
     }
 
     #[test]

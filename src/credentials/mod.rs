@@ -29,6 +29,13 @@ pub struct AssumeRoleSettings {
     /// Selector of the AWS IAM provider entry (iam_role_arns.arns[].selector).
     #[arg(long, env = "ASSUME_ROLE_SELECTOR", default_value = "lambda")]
     pub selector: String,
+    /// What the workflow does with the role: `read` (telemetry, diagnose) first looks
+    /// for the read-only role (ASSUME_ROLE_READ_SELECTOR), then the main one.
+    #[arg(long, env = "ASSUME_ROLE_ACCESS", value_enum, default_value = "write")]
+    pub access: Access,
+    /// Selector of the read-only role's IAM provider entry (read workflows only).
+    #[arg(long, env = "ASSUME_ROLE_READ_SELECTOR", default_value = "lambda-read")]
+    pub read_selector: String,
     /// Role used when no provider names one.
     #[arg(long, env = "ASSUME_ROLE_ARN_DEFAULT", value_name = "ARN")]
     pub default_role_arn: Option<String>,
@@ -75,6 +82,13 @@ pub struct AssumeRoleSettings {
     pub refresh_seconds: i64,
 }
 
+/// Whether a workflow only reads (and can act as the read-only role) or changes AWS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Access {
+    Read,
+    Write,
+}
+
 /// Output names, in the order they are written.
 pub const OUTPUT_NAMES: &[&str] = &[
     "AWS_ACCESS_KEY_ID",
@@ -91,6 +105,7 @@ pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, 
     let chain = ChainInputs {
         explicit_arn: settings.role_arn.clone(),
         selector: settings.selector.clone(),
+        read_selector: (settings.access == Access::Read).then(|| settings.read_selector.clone()),
         default_arn: settings.default_role_arn.clone(),
     };
     let required = parse_bool(&settings.required, "ASSUME_ROLE_REQUIRED")?;
@@ -113,7 +128,11 @@ pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, 
         progress("🔓 No role to assume is configured (ASSUME_ROLE_ARN, AWS IAM provider, scope-configurations, ASSUME_ROLE_ARN_DEFAULT): later steps use the agent's own credentials");
         return Ok(Outputs::new());
     };
-    let source_description = role.source.describe(&settings.selector);
+    let used_selector = match role.source {
+        chain::RoleSource::IamProviderRead => &settings.read_selector,
+        _ => &settings.selector,
+    };
+    let source_description = role.source.describe(used_selector);
     progress(format!("🔐 Role {} (from {source_description})", role.arn));
 
     let request = build_request(settings, &context, &role)?;
