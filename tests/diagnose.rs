@@ -832,17 +832,23 @@ fn run_workflow(scope: &Scope, workflow: &str, ctx: &Value) -> Output {
         .find(|(name, _)| name == "ASSUME_ROLE_ARN")
         .map(|(_, value)| value.clone())
         .unwrap();
+    run_workflow_as(scope, workflow, ctx, Some(role))
+}
+
+/// The workflow in strict mode; `role`: an explicit ASSUME_ROLE_ARN, else the role
+/// comes from the chain (the providers in `ctx`).
+fn run_workflow_as(scope: &Scope, workflow: &str, ctx: &Value, role: Option<String>) -> Output {
     let mut env = scope.moto.aws_env();
     env.extend(np_env(scope.dir.path(), json!([])));
     env.extend([
         ("SCOPE_BIN_DIR".to_string(), bin_dir().display().to_string()),
         ("SCOPE_CREDENTIALS_CACHE_DIR".into(), "off".into()),
-        ("ASSUME_ROLE_ARN".into(), role),
         (
             "NP_OUTPUT_DIR".into(),
             scope.dir.path().display().to_string(),
         ),
     ]);
+    env.extend(role.map(|role| ("ASSUME_ROLE_ARN".to_string(), role)));
     let context_file = scope.dir.path().join("context.json");
     std::fs::write(&context_file, ctx.to_string()).unwrap();
     common::run_workflow_strict(
@@ -857,6 +863,60 @@ fn with_providers(ctx: Value) -> Value {
     ctx["providers"] =
         json!({"cloud-providers": {"account": {"region": "us-east-1", "id": REGISTRY}}});
     ctx
+}
+
+/// Diagnose only reads: the read-only role when the IAM provider has one, else the main.
+#[test]
+fn diagnose_runs_as_the_read_only_role_when_the_provider_has_one() {
+    let scope = healthy_scope();
+    let main_role = scope
+        .env
+        .iter()
+        .find(|(name, _)| name == "ASSUME_ROLE_ARN")
+        .map(|(_, value)| value.clone())
+        .unwrap();
+    let read_role = scope.moto.create_role("np-lambda-read");
+    let with_iam = |arns: Value| {
+        let mut ctx = with_providers(context(json!({})));
+        ctx["providers"]["identity-access-control"] = json!({"iam_role_arns": {"arns": arns}});
+        ctx
+    };
+    for (arns, expected, source) in [
+        (
+            json!([{"selector": "lambda", "arn": main_role}, {"selector": "lambda-read", "arn": read_role}]),
+            &read_role,
+            "selector 'lambda-read'",
+        ),
+        (
+            json!([{"selector": "lambda", "arn": main_role}]),
+            &main_role,
+            "has no read-only role (selector 'lambda-read')",
+        ),
+    ] {
+        let before = scope.moto.calls("AssumeRole").len();
+        let output = run_workflow_as(
+            &scope,
+            "workflows/scope/diagnose.yaml",
+            &with_iam(arns),
+            None,
+        );
+        let stdout = text(&output.stdout);
+        let assumed: Vec<Option<String>> = scope
+            .moto
+            .calls("AssumeRole")
+            .iter()
+            .skip(before)
+            .map(|call| call.form("RoleArn"))
+            .collect();
+        assert_eq!(assumed, vec![Some(expected.clone())], "{stdout}");
+        assert!(stdout.contains(source), "{stdout}");
+        assert!(
+            stdout.contains(&format!(
+                "credentials — acting as the resolved role {expected}"
+            )),
+            "{stdout}"
+        );
+    }
 }
 
 #[test]
