@@ -111,9 +111,14 @@ impl Context {
     /// The entity NRN: `.scope.nrn // .service.nrn // .entity_nrn //
     /// .service.entity_nrn` (telemetry notifications carry only the last).
     pub fn entity_nrn(&self) -> Option<String> {
-        ["scope.nrn", "service.nrn", "entity_nrn", "service.entity_nrn"]
-            .iter()
-            .find_map(|path| self.string(path))
+        [
+            "scope.nrn",
+            "service.nrn",
+            "entity_nrn",
+            "service.entity_nrn",
+        ]
+        .iter()
+        .find_map(|path| self.string(path))
     }
 
     /// The account NRN derived from the entity NRN.
