@@ -230,7 +230,7 @@ fn compose(extra: &[(&str, &str)]) -> Result<Composition, String> {
             r#"{"nullplatform:scope_id":"9001"}"#.into(),
         ),
         ("PACKAGE_TYPE".into(), "Zip".into()),
-        ("RUNTIME".into(), "nodejs20.x".into()),
+        ("RUNTIME".into(), "nodejs22.x".into()),
         ("HANDLER".into(), "index.handler".into()),
         ("ARCHITECTURE".into(), "arm64".into()),
         ("LAMBDA_FILENAME".into(), "/tmp/placeholder.zip".into()),
@@ -1100,4 +1100,154 @@ fn a_private_scope_left_in_aws_adopts_its_own_target_group_and_rule_only() {
     );
     assert!(!targets.iter().any(|(to, _)| to.contains("apigatewayv2")));
     assert_eq!(targets.len(), 8, "{targets:?}");
+}
+
+/// Evaluates `expression` with real tofu / terraform, `data.aws_partition.current.partition`
+/// standing for `partition` (no provider needed).
+fn evaluate_for_partition(expression: &str, partition: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let expression = expression.replace("data.aws_partition.current.partition", "var.partition");
+    std::fs::write(
+        dir.path().join("main.tf"),
+        format!(
+            "variable \"partition\" {{\n  type = string\n}}\noutput \"value\" {{\n  value = {expression}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let cli = TofuCli::find();
+    let var = format!("-var=partition={partition}");
+    for args in [
+        vec!["init", "-input=false", "-no-color"],
+        vec!["apply", "-auto-approve", "-input=false", "-no-color", &var],
+    ] {
+        let out = cli.run(&args, dir.path());
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+    let out = cli.run(&["output", "-json", "value"], dir.path());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn logging_config_is_sent_on_the_aws_partition_only() {
+    let body = parse(&repo_root().join("tofu/compute/lambda/main.tf"));
+    let function = body
+        .blocks()
+        .find(|b| b.identifier() == "resource" && labels(b) == ["aws_lambda_function", "this"])
+        .expect("aws_lambda_function.this")
+        .clone();
+    let blocks: Vec<&Block> = function.body().blocks().collect();
+    assert!(
+        !blocks.iter().any(|b| b.identifier() == "logging_config"),
+        "a static logging_config block is sent on every partition (aws-cn / aws-us-gov reject it)"
+    );
+    let dynamic = blocks
+        .iter()
+        .find(|b| b.identifier() == "dynamic" && labels(b) == ["logging_config"])
+        .expect("no dynamic \"logging_config\" block");
+    let for_each = dynamic
+        .body()
+        .attributes()
+        .find(|a| a.key() == "for_each")
+        .expect("logging_config has no for_each")
+        .expr()
+        .to_string();
+    for (partition, sent) in [("aws", true), ("aws-cn", false), ("aws-us-gov", false)] {
+        let value = evaluate_for_partition(&for_each, partition);
+        let count = value.as_array().map(Vec::len).unwrap_or(0);
+        assert_eq!(count > 0, sent, "{partition}: for_each = {value}");
+    }
+    // The content still names the function's own log group, and tracing is untouched.
+    let content = dynamic
+        .body()
+        .blocks()
+        .find(|b| b.identifier() == "content")
+        .expect("logging_config has no content");
+    let log_group = content
+        .body()
+        .attributes()
+        .find(|a| a.key() == "log_group")
+        .expect("no log_group")
+        .expr()
+        .to_string();
+    assert!(
+        log_group.contains("aws_cloudwatch_log_group.function"),
+        "{log_group}"
+    );
+    assert!(blocks.iter().any(|b| b.identifier() == "tracing_config"));
+    // Elsewhere Lambda logs to /aws/lambda/<function>: the module's log group must be that one.
+    let group = body
+        .blocks()
+        .find(|b| {
+            b.identifier() == "resource" && labels(b) == ["aws_cloudwatch_log_group", "function"]
+        })
+        .expect("aws_cloudwatch_log_group.function");
+    let name = group
+        .body()
+        .attributes()
+        .find(|a| a.key() == "name")
+        .unwrap()
+        .expr()
+        .to_string();
+    assert!(name.contains("/aws/lambda/${var.function_name}"), "{name}");
+}
+
+#[test]
+fn the_provider_module_needs_a_cli_with_the_s3_lock_file() {
+    let body = parse(&repo_root().join("tofu/provider/aws/versions.tf"));
+    let terraform = body
+        .blocks()
+        .find(|b| b.identifier() == "terraform")
+        .expect("terraform block");
+    let required = terraform
+        .body()
+        .attributes()
+        .find(|a| a.key() == "required_version")
+        .expect("no required_version")
+        .expr()
+        .to_string();
+    assert!(required.contains(">= 1.10"), "{required}");
+}
+
+#[test]
+fn the_iam_module_refuses_a_propagation_wait_outside_0_to_300_seconds() {
+    // tofu/iam/variables.tf alone, planned by real tofu / terraform: its validation
+    // needs no provider.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo_root().join("tofu/iam/variables.tf"),
+        dir.path().join("variables.tf"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "output \"wait\" {\n  value = var.iam_propagation_seconds\n}\n",
+    )
+    .unwrap();
+    let cli = TofuCli::find();
+    let init = cli.run(&["init", "-input=false", "-no-color"], dir.path());
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    let plan = |value: &str| {
+        let var = format!("-var=iam_propagation_seconds={value}");
+        cli.run(&["plan", "-input=false", "-no-color", &var], dir.path())
+    };
+    for good in ["0", "10", "300"] {
+        let out = plan(good);
+        assert!(out.status.success(), "{good}: {}", text(&out.stderr));
+    }
+    for bad in ["-1", "301", "2.5"] {
+        let out = plan(bad);
+        // The message as one line: the CLI wraps and frames diagnostics.
+        let stderr = text(&out.stderr).replace('│', " ");
+        let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(!out.status.success(), "{bad} accepted");
+        assert!(
+            flat.contains("❌ iam_propagation_seconds") && flat.contains("0 to 300"),
+            "{bad}: {stderr}"
+        );
+    }
 }

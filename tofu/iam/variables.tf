@@ -11,9 +11,14 @@ variable "vpc_enabled" {
 }
 
 variable "iam_propagation_seconds" {
-  description = "Seconds to wait after the role is created (IAM is eventually consistent); only when the role is new."
+  description = "Seconds to wait after the role is created (IAM is eventually consistent); only when the role is new. compose-tofu passes IAM_PROPAGATION_SECONDS (0-300)."
   type        = number
   default     = 10
+
+  validation {
+    condition     = var.iam_propagation_seconds >= 0 && var.iam_propagation_seconds <= 300 && floor(var.iam_propagation_seconds) == var.iam_propagation_seconds
+    error_message = "❌ iam_propagation_seconds must be a whole number of seconds from 0 to 300. 🔧 Set IAM_PROPAGATION_SECONDS to 0-300 (10 is enough in most accounts)."
+  }
 }
 
 variable "permissions_boundary_arn" {

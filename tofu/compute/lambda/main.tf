@@ -37,12 +37,22 @@ resource "aws_lambda_function" "this" {
     mode = var.tracing_mode
   }
 
-  logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.function.name
+  # Lambda rejected logging_config in aws-cn and aws-us-gov (aws-cdk#28919), so it is
+  # sent on the aws partition only. Elsewhere the function logs to its default group,
+  # /aws/lambda/<function name>: the same group as above, so retention and the KMS key
+  # still apply to its logs.
+  dynamic "logging_config" {
+    for_each = data.aws_partition.current.partition == "aws" ? [1] : []
+    content {
+      log_format = "Text"
+      log_group  = aws_cloudwatch_log_group.function.name
+    }
   }
 
+  # The log group first, on every partition: without logging_config nothing else
+  # orders it before the function, and a group Lambda made first would fail its create.
   depends_on = [
+    aws_cloudwatch_log_group.function,
     terraform_data.iam_propagation,
     aws_iam_role_policy.execution,
     aws_iam_role_policy_attachment.vpc_access,

@@ -21,7 +21,7 @@ variable "placeholder_image_uri" {
 }
 
 variable "runtime" {
-  description = "Zip: the Lambda runtime (e.g. nodejs20.x)."
+  description = "Zip: the Lambda runtime (e.g. nodejs22.x)."
   type        = string
   default     = ""
 }
