@@ -71,14 +71,16 @@
           "description": "Lambda runtime (Zip packages only)",
           "default": "nodejs22.x",
           "enum": [
+            "nodejs24.x",
             "nodejs22.x",
-            "nodejs20.x",
+            "python3.14",
             "python3.13",
             "python3.12",
-            "python3.11",
+            "java25",
             "java21",
-            "java17",
-            "dotnet8",
+            "dotnet10",
+            "ruby4.0",
+            "ruby3.4",
             "ruby3.3",
             "provided.al2023"
           ]

@@ -368,3 +368,66 @@ fn scope_configuration_has_the_keys_the_steps_read() {
         "np-lambda-"
     );
 }
+
+/// Runtimes of the SDK's `Runtime` enum that Lambda has deprecated (no new functions,
+/// then no updates), with the date of the Lambda runtimes table. A deprecated runtime
+/// offered in the form would fail the scope's first create-function.
+const DEPRECATED_RUNTIMES: &[(&str, &str)] = &[
+    ("nodejs20.x", "2026-04-30"),
+    ("nodejs18.x", "2025-09-01"),
+    ("nodejs16.x", "2024-06-12"),
+    ("python3.11", "2026-06-30"),
+    ("python3.10", "2026-06-30"),
+    ("python3.9", "2025-12-15"),
+    ("python3.8", "2024-10-14"),
+    ("java17", "2026-06-30"),
+    ("java11", "2026-06-30"),
+    ("java8.al2", "2026-06-30"),
+    ("java8", "2024-01-08"),
+    ("dotnet8", "2026-11-10"),
+    ("dotnet6", "2024-11-12"),
+    ("ruby3.2", "2026-03-31"),
+    ("provided.al2", "2026-06-30"),
+    ("provided", "2024-01-08"),
+    ("go1.x", "2024-01-08"),
+];
+
+#[test]
+fn the_runtime_list_is_lambdas_current_runtimes() {
+    let spec = load(&specs_dir().join("service-spec.json.tpl"));
+    let runtime = &spec["attributes"]["schema"]["properties"]["runtime"];
+    let listed: Vec<&str> = runtime["enum"]
+        .as_array()
+        .expect("runtime has no enum")
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    // Every identifier is one the Lambda API we build against knows.
+    let known = aws_sdk_lambda::types::Runtime::values();
+    for name in &listed {
+        assert!(
+            known.contains(name),
+            "{name} is not a value of aws-sdk-lambda's Runtime"
+        );
+        if let Some((_, date)) = DEPRECATED_RUNTIMES.iter().find(|(old, _)| old == name) {
+            panic!("{name} is offered but Lambda deprecated it on {date}");
+        }
+    }
+    let unique: BTreeSet<&&str> = listed.iter().collect();
+    assert_eq!(unique.len(), listed.len(), "a runtime is listed twice");
+    // The newest of each family the form offers, and the default is unchanged.
+    for current in [
+        "nodejs24.x",
+        "nodejs22.x",
+        "python3.14",
+        "python3.13",
+        "java25",
+        "java21",
+        "dotnet10",
+        "ruby3.4",
+        "provided.al2023",
+    ] {
+        assert!(listed.contains(&current), "{current} is not offered");
+    }
+    assert_eq!(runtime["default"], "nodejs22.x");
+}
