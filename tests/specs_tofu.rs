@@ -660,3 +660,62 @@ fn the_install_module_refuses_prefixes_that_cover_other_roles() {
         String::from_utf8_lossy(&own.stderr)
     );
 }
+
+/// The constraint `terraform { required_providers { <name> = { version = ... } } }` gives.
+fn provider_constraint(body: &Body, name: &str) -> String {
+    let terraform = blocks(body, "terraform")
+        .into_iter()
+        .next()
+        .expect("no terraform block");
+    let providers = terraform
+        .body()
+        .blocks()
+        .find(|b| b.identifier() == "required_providers")
+        .expect("no required_providers");
+    let entry = providers
+        .body()
+        .attributes()
+        .find(|a| a.key() == name)
+        .unwrap_or_else(|| panic!("no provider {name}"))
+        .expr()
+        .clone();
+    let Expression::Object(entry) = entry else {
+        panic!("provider {name} is not an object");
+    };
+    entry
+        .iter()
+        .find(|(key, _)| key.to_string().trim_matches('"') == "version")
+        .map(|(_, value)| value.to_string())
+        .unwrap_or_else(|| panic!("provider {name} has no version"))
+}
+
+#[test]
+fn the_install_module_pins_the_providers_it_was_written_for() {
+    let body = parse(&tofu_dir().join("versions.tf"));
+    let nullplatform = provider_constraint(&body, "nullplatform");
+    assert!(
+        nullplatform.contains(">= 0.0.96"),
+        "nullplatform_provider_specification needs >= 0.0.96: {nullplatform}"
+    );
+    let aws = provider_constraint(&body, "aws");
+    assert!(aws.contains(">= 5"), "{aws}");
+    assert!(
+        aws.contains("< 7.0"),
+        "no upper bound on the aws provider: {aws}"
+    );
+    // The region is read through an attribute both 5.x and 6.x have, undeprecated.
+    let text: String = tf_files(&tofu_dir())
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    for attribute in [
+        "data.aws_region.current.name",
+        "data.aws_region.current.region",
+    ] {
+        assert!(
+            !text.contains(attribute),
+            "{attribute} is deprecated in aws 6.x or missing in 5.x"
+        );
+    }
+    assert!(text.contains("data.aws_region.current.id"));
+}

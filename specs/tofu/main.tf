@@ -16,7 +16,9 @@ data "aws_region" "current" {}
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  region     = var.region != "" ? var.region : data.aws_region.current.name
+  # `.id` is the region's name in every aws provider this module allows: `.name` is
+  # deprecated in 6.x and `.region` does not exist before 6.0.
+  region = var.region != "" ? var.region : data.aws_region.current.id
 
   agent_role_name       = var.agent_role_name != "" ? var.agent_role_name : "nullplatform-${var.cluster_name}-agent-role"
   agent_role_arn        = "arn:${local.partition}:iam::${local.account_id}:role/${local.agent_role_name}"
