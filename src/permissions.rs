@@ -390,6 +390,11 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
             ("elasticloadbalancing:DescribeRules", Unscoped),
             ("elasticloadbalancing:DescribeListeners", Unscoped),
             ("elasticloadbalancing:DescribeLoadBalancers", Unscoped),
+            // data.aws_lb (the listener's load balancer) reads its attributes too.
+            (
+                "elasticloadbalancing:DescribeLoadBalancerAttributes",
+                Unscoped,
+            ),
             ("elasticloadbalancing:DescribeTags", Unscoped),
             ("elasticloadbalancing:CreateTargetGroup", TargetGroup),
             ("elasticloadbalancing:ModifyTargetGroup", TargetGroup),

@@ -703,3 +703,87 @@ fn help_explains_the_commands() {
         assert!(text.contains(flag), "render --help lacks {flag}");
     }
 }
+
+/// The AWS calls each data source of the scope's modules makes when tofu reads it
+/// (the aws provider's read functions). A data source missing here fails the test
+/// below, so a new lookup is never added without its permissions.
+const DATA_SOURCE_CALLS: &[(&str, &[&str])] = &[
+    // Answered for any credentials: no IAM action authorizes it.
+    ("aws_caller_identity", &[]),
+    ("aws_partition", &[]),
+    // Rendered locally.
+    ("aws_iam_policy_document", &[]),
+    (
+        "aws_lb_listener",
+        &[
+            "elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeTags",
+        ],
+    ),
+    (
+        "aws_lb",
+        &[
+            "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeLoadBalancerAttributes",
+            "elasticloadbalancing:DescribeTags",
+        ],
+    ),
+];
+
+fn tf_files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(tf_files_under(&path));
+        } else if path.extension().is_some_and(|e| e == "tf") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn the_lookups_of_the_scope_modules_are_allowed_to_tofu_step() {
+    let tofu = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tofu");
+    let mut kinds = BTreeSet::new();
+    for file in tf_files_under(&tofu) {
+        let body = hcl::parse(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for block in body.blocks().filter(|b| b.identifier() == "data") {
+            kinds.insert(block.labels()[0].as_str().to_string());
+        }
+    }
+    assert!(kinds.contains("aws_lb"), "{kinds:?}");
+    let tofu_step: BTreeSet<&str> = permissions::STEP_ACTIONS
+        .iter()
+        .find(|step| step.binary == "tofu-step")
+        .expect("no tofu-step row")
+        .calls
+        .iter()
+        .map(|(action, _)| *action)
+        .collect();
+    for (case, documents) in all_documents() {
+        let granted: BTreeSet<String> = documents
+            .iter()
+            .filter(|d| ["lambda", "iam", "networking", "storage"].contains(&d.name))
+            .flat_map(statements)
+            .filter(|s| s["Effect"] == "Allow")
+            .flat_map(|s| strings(&s["Action"]))
+            .collect();
+        for kind in &kinds {
+            let (_, calls) = DATA_SOURCE_CALLS
+                .iter()
+                .find(|(name, _)| name == kind)
+                .unwrap_or_else(|| {
+                    panic!("data \"{kind}\": add the calls it makes to DATA_SOURCE_CALLS")
+                });
+            for action in *calls {
+                assert!(
+                    tofu_step.contains(action),
+                    "data \"{kind}\" calls {action}: not in tofu-step's row of src/permissions.rs"
+                );
+                assert!(granted.contains(*action), "{case}: {action} not allowed");
+            }
+        }
+    }
+}
