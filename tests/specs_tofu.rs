@@ -719,3 +719,219 @@ fn the_install_module_pins_the_providers_it_was_written_for() {
     }
     assert!(text.contains("data.aws_region.current.id"));
 }
+
+/// specs/tofu/telemetry.tf with variables.tf and its script, in a directory of its own: the slug the
+/// service specification would have stands in `local.late_values`, and the wait for the
+/// notification channel (a nullplatform resource) is left out.
+fn telemetry_harness(dir: &Path, slug: &str) {
+    let text = std::fs::read_to_string(tofu_dir().join("telemetry.tf")).unwrap();
+    let wait = "depends_on = [nullplatform_notification_channel.lambda]";
+    assert!(text.contains(wait), "telemetry.tf changed shape");
+    std::fs::write(dir.join("telemetry.tf"), text.replace(wait, "")).unwrap();
+    for file in ["variables.tf", "route-telemetry.sh"] {
+        std::fs::copy(tofu_dir().join(file), dir.join(file)).unwrap();
+    }
+    std::fs::write(
+        dir.join("harness.tf"),
+        format!("locals {{\n  late_values = {{ SERVICE_SLUG = \"{slug}\" }}\n}}\n"),
+    )
+    .unwrap();
+}
+
+/// An `np` that notes whether it got the API key, then answers as tests/support/np does.
+fn recording_np(dir: &Path) -> PathBuf {
+    let np = dir.join("np");
+    let stand_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/np");
+    std::fs::write(
+        &np,
+        format!(
+            "#!/bin/sh\n[ \"$NP_API_KEY\" = \"np-key\" ] && echo key >> \"$NP_KEY_LOG\"\nexec '{}' \"$@\"\n",
+            stand_in.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&np, std::fs::Permissions::from_mode(0o755)).unwrap();
+    np
+}
+
+fn calls(log: &Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_install_module_routes_the_scope_types_telemetry_to_its_channel() {
+    let work = tempfile::tempdir().unwrap();
+    let module = work.path().join("module");
+    std::fs::create_dir(&module).unwrap();
+    telemetry_harness(&module, "aws-lambda");
+    let np = recording_np(work.path());
+    let call_log = work.path().join("calls.jsonl");
+    let key_log = work.path().join("key.log");
+    let fixtures = work.path().join("fixtures.json");
+    let answer = |exit: i32| {
+        std::fs::write(
+            &fixtures,
+            json!([{"args_prefix": ["nrn", "patch"], "stdout": {"ok": true}, "exit": exit, "stderr": "403 Forbidden"}])
+                .to_string(),
+        )
+        .unwrap();
+    };
+    answer(0);
+    let apply = |extra: &[&str]| {
+        let mut args = vec![
+            "apply".to_string(),
+            "-auto-approve".into(),
+            "-input=false".into(),
+            "-no-color".into(),
+            "-var=nrn=organization=1:account=2".into(),
+            "-var=np_api_key=np-key".into(),
+            "-var=cluster_name=prod".into(),
+            "-var=state_bucket=acme-tofu-state".into(),
+            format!("-var=np_cli={}", np.display()),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let out = Command::new(tofu_bin())
+            .args(&args)
+            .current_dir(&module)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("NP_FIXTURES", &fixtures)
+            .env("NP_CALL_LOG", &call_log)
+            .env("NP_KEY_LOG", &key_log)
+            .env_remove("NP_API_KEY")
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // As one line: the CLI wraps and frames diagnostics.
+        let flat = all
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        (out.status.success(), flat)
+    };
+    let init = tofu(&["init", "-input=false", "-no-color"], &module);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+
+    let (ok, log) = apply(&[]);
+    assert!(ok, "{log}");
+    let expected_patch = |slug: &str| {
+        json!({
+            format!("global.{slug}_metric_provider"): "externalmetrics",
+            format!("global.{slug}_log_provider"): "external",
+        })
+    };
+    let made = calls(&call_log);
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(
+        made[0][..4],
+        ["nrn", "patch", "--nrn", "organization=1:account=2"]
+    );
+    assert_eq!(made[0][4], "--body");
+    let body: Value = serde_json::from_str(&made[0][5]).unwrap();
+    assert_eq!(body, expected_patch("aws-lambda"));
+    assert_eq!(made[0][6..], ["--format", "json"]);
+    // np authenticates with the module's API key.
+    assert_eq!(std::fs::read_to_string(&key_log).unwrap(), "key\n");
+
+    // Idempotent: a second apply with the same NRN and slug patches nothing.
+    let (ok, log) = apply(&[]);
+    assert!(ok, "{log}");
+    assert_eq!(calls(&call_log).len(), 1, "patched again: {log}");
+
+    // A new slug is patched.
+    telemetry_harness(&module, "aws-lambda-2");
+    let (ok, log) = apply(&[]);
+    assert!(ok, "{log}");
+    let made = calls(&call_log);
+    assert_eq!(made.len(), 2, "{made:?}");
+    let body: Value = serde_json::from_str(&made[1][5]).unwrap();
+    assert_eq!(body, expected_patch("aws-lambda-2"));
+
+    // No np: the apply fails in the project's error shape, and nothing is called.
+    telemetry_harness(&module, "aws-lambda-3");
+    let (ok, log) = apply(&["-var=np_cli=/nonexistent/np"]);
+    assert!(!ok, "applied without np: {log}");
+    for mark in [
+        "❌",
+        "💡",
+        "🔧",
+        "/nonexistent/np",
+        "route_telemetry_to_scope",
+    ] {
+        assert!(log.contains(mark), "no {mark} in: {log}");
+    }
+    assert_eq!(calls(&call_log).len(), 2);
+
+    // np refuses: the apply fails and says what np answered.
+    answer(1);
+    let (ok, log) = apply(&[]);
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains("❌ np nrn patch") && log.contains("403 Forbidden") && log.contains("🔧"),
+        "{log}"
+    );
+
+    // Opted out: nothing to patch.
+    answer(0);
+    let before = calls(&call_log).len();
+    let (ok, log) = apply(&["-var=route_telemetry_to_scope=false"]);
+    assert!(ok, "{log}");
+    assert_eq!(calls(&call_log).len(), before, "{log}");
+}
+
+#[test]
+fn the_np_cli_setting_is_a_command_or_a_path() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        tofu_dir().join("variables.tf"),
+        work.path().join("variables.tf"),
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("main.tf"),
+        "output \"np\" {\n  value = var.np_cli\n}\n",
+    )
+    .unwrap();
+    let init = tofu(&["init", "-input=false", "-no-color"], work.path());
+    assert!(init.status.success());
+    let plan = |value: &str| {
+        let np = format!("-var=np_cli={value}");
+        tofu(
+            &[
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-var=nrn=organization=1:account=2",
+                "-var=np_api_key=k",
+                "-var=cluster_name=prod",
+                "-var=state_bucket=acme-tofu-state",
+                &np,
+            ],
+            work.path(),
+        )
+    };
+    for good in ["np", "/usr/local/bin/np"] {
+        assert!(plan(good).status.success(), "{good} refused");
+    }
+    for bad in ["np; rm -rf /", "", "np'"] {
+        let out = plan(bad);
+        assert!(!out.status.success(), "{bad:?} accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr).replace('│', " ");
+        let flat = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("❌ np_cli"), "{stderr}");
+    }
+}

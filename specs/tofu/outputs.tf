@@ -42,3 +42,8 @@ output "notification_channel_id" {
   description = "ID of the notification channel routing the scope's actions to the agent (empty when register_scope_type = false)."
   value       = try(nullplatform_notification_channel.lambda[0].id, "")
 }
+
+output "telemetry_nrn_patch_command" {
+  description = "The np call that routes the scope type's log:read and metric:* to its channel (run by the module unless route_telemetry_to_scope = false; empty when register_scope_type = false)."
+  value       = var.register_scope_type ? "np nrn patch --nrn '${var.nrn}' --body '${local.telemetry_body}'" : ""
+}

@@ -34,6 +34,23 @@ variable "iam_provider_selector" {
   default     = "lambda"
 }
 
+variable "route_telemetry_to_scope" {
+  description = "Patch the NRN so the platform sends the scope type's log:read and metric:* requests to its channel (global.<slug>_log_provider = external, global.<slug>_metric_provider = externalmetrics), with np on the machine running tofu. false: run the telemetry_nrn_patch_command output yourself."
+  type        = bool
+  default     = true
+}
+
+variable "np_cli" {
+  description = "The nullplatform CLI the telemetry patch runs: a command on PATH or a path to it."
+  type        = string
+  default     = "np"
+
+  validation {
+    condition     = can(regex("^[^[:space:]'\"]+$", var.np_cli))
+    error_message = "❌ np_cli must be a command name or a path, without spaces or quotes. 🔧 Give e.g. np or /usr/local/bin/np."
+  }
+}
+
 variable "service_name" {
   description = "Name of the scope type shown in nullplatform."
   type        = string
