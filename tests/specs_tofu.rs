@@ -935,3 +935,319 @@ fn the_np_cli_setting_is_a_command_or_a_path() {
         assert!(flat.contains("❌ np_cli"), "{stderr}");
     }
 }
+
+/// The `resource` / `data` blocks of one install-module file, by "type.name".
+fn declared(file: &str, kind: &str) -> BTreeMap<String, Block> {
+    blocks(&parse(&tofu_dir().join(file)), kind)
+        .into_iter()
+        .map(|b| {
+            (
+                format!("{}.{}", b.labels()[0].as_str(), b.labels()[1].as_str()),
+                b.clone(),
+            )
+        })
+        .collect()
+}
+
+fn attr(block: &Block, name: &str) -> String {
+    block
+        .body()
+        .attributes()
+        .find(|a| a.key() == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .expr()
+        .to_string()
+}
+
+fn nested<'a>(block: &'a Block, name: &str) -> &'a Block {
+    block
+        .body()
+        .blocks()
+        .find(|b| b.identifier() == name)
+        .unwrap_or_else(|| panic!("no {name} block"))
+}
+
+fn default_of(name: &str) -> String {
+    let variables = declared_variables(&tofu_dir());
+    attr(&variables[name], "default")
+}
+
+/// Plans variables.tf alone with real tofu / terraform (validations need no provider).
+fn plan_variables(extra: &[&str]) -> (bool, String) {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        tofu_dir().join("variables.tf"),
+        work.path().join("variables.tf"),
+    )
+    .unwrap();
+    let init = tofu(&["init", "-input=false", "-no-color"], work.path());
+    assert!(init.status.success());
+    let mut args = vec![
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-var=nrn=organization=1:account=2",
+        "-var=np_api_key=k",
+        "-var=cluster_name=prod",
+        "-var=state_bucket=acme-tofu-state",
+    ];
+    args.extend(extra);
+    let out = tofu(&args, work.path());
+    let stderr = String::from_utf8_lossy(&out.stderr).replace('│', " ");
+    (
+        out.status.success(),
+        stderr.split_whitespace().collect::<Vec<_>>().join(" "),
+    )
+}
+
+#[test]
+fn the_alb_is_off_by_default_and_built_with_secure_settings() {
+    assert_eq!(default_of("install_alb"), "false");
+    assert_eq!(default_of("alb_internal"), "true");
+    assert_eq!(default_of("alb_deletion_protection"), "true");
+    let resources = declared("alb.tf", "resource");
+    let data = declared("alb.tf", "data");
+    for name in [
+        "aws_lb.alb",
+        "aws_lb_listener.alb_https",
+        "aws_lb_listener.alb_http",
+        "aws_security_group.alb",
+        "aws_acm_certificate.alb",
+        "aws_wafv2_web_acl_association.alb",
+    ] {
+        assert!(resources.contains_key(name), "no {name}");
+    }
+    // Nothing exists unless install_alb = true.
+    for (name, block) in resources.iter().chain(data.iter()) {
+        let count = attr(block, "count");
+        assert!(
+            count.contains("local.alb_create") || count.contains("local.create_cert"),
+            "{name} is not gated on install_alb: count = {count}"
+        );
+    }
+    let text = std::fs::read_to_string(tofu_dir().join("alb.tf")).unwrap();
+    assert!(text.contains("alb_create  = var.install_alb"));
+    assert!(text.contains("create_cert = var.install_alb &&"));
+
+    let lb = &resources["aws_lb.alb"];
+    assert_eq!(attr(lb, "drop_invalid_header_fields"), "true");
+    assert_eq!(attr(lb, "internal"), "var.alb_internal");
+    assert_eq!(
+        attr(lb, "enable_deletion_protection"),
+        "var.alb_deletion_protection"
+    );
+    let https = &resources["aws_lb_listener.alb_https"];
+    assert_eq!(attr(https, "protocol"), "\"HTTPS\"");
+    assert!(attr(https, "ssl_policy").contains("TLS13"));
+    let http = &resources["aws_lb_listener.alb_http"];
+    let redirect = nested(nested(http, "default_action"), "redirect");
+    assert_eq!(attr(redirect, "protocol"), "\"HTTPS\"");
+    assert_eq!(attr(redirect, "status_code"), "\"HTTP_301\"");
+    // No port or protocol is open to the world by default; egress only to HTTPS.
+    let group = &resources["aws_security_group.alb"];
+    for rule in group
+        .body()
+        .blocks()
+        .filter(|b| ["ingress", "egress"].contains(&b.identifier()))
+    {
+        let cidrs = attr(rule, "cidr_blocks");
+        if rule.identifier() == "ingress" {
+            assert_eq!(cidrs, "local.alb_ingress_cidr_blocks");
+        } else {
+            assert_eq!(attr(rule, "from_port"), "443");
+            assert_ne!(attr(rule, "protocol"), "\"-1\"");
+        }
+    }
+    // The outputs the vpc provider needs.
+    let outputs: BTreeSet<String> = blocks(&parse(&tofu_dir().join("outputs.tf")), "output")
+        .into_iter()
+        .map(label)
+        .collect();
+    for name in [
+        "lambda_alb_arn",
+        "lambda_alb_listener_arn",
+        "lambda_alb_dns_name",
+    ] {
+        assert!(outputs.contains(name), "no output {name}");
+    }
+    // The cross-setting checks are preconditions in the project's error shape.
+    for says in [
+        "install_alb = true needs vpc_id",
+        "needs a certificate",
+        "at least two availability zones",
+        "needs alb_ingress_cidr_blocks",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(says))
+            .unwrap_or_else(|| panic!("no precondition saying {says}"));
+        assert!(line.contains("❌") && line.contains("🔧"), "{line}");
+    }
+}
+
+#[test]
+fn the_alb_settings_are_checked_where_they_are_read() {
+    let (ok, log) = plan_variables(&[
+        "-var=install_alb=true",
+        "-var=vpc_id=vpc-0123456789abcdef0",
+        r#"-var=alb_subnet_ids=["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]"#,
+        r#"-var=alb_ingress_cidr_blocks=["10.0.0.0/16"]"#,
+        "-var=certificate_arn=arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "-var=alb_name=np-prod-lambda",
+    ]);
+    assert!(ok, "{log}");
+    for (setting, says) in [
+        ("-var=vpc_id=vpc-nope", "❌ vpc_id"),
+        (r#"-var=alb_subnet_ids=["sub-1"]"#, "❌ each alb_subnet_ids"),
+        (
+            r#"-var=alb_ingress_cidr_blocks=["::/0"]"#,
+            "❌ each alb_ingress_cidr_blocks",
+        ),
+        (
+            r#"-var=alb_ingress_cidr_blocks=["10.0.0.0/33"]"#,
+            "❌ each alb_ingress_cidr_blocks",
+        ),
+        (
+            "-var=certificate_arn=arn:aws:iam::123456789012:role/x",
+            "❌ certificate_arn",
+        ),
+        ("-var=domain_name=*.example.com", "❌ domain_name"),
+        ("-var=public_zone_id=zone", "❌ public_zone_id"),
+        (
+            "-var=alb_name=a-name-that-is-longer-than-thirty-two",
+            "❌ alb_name",
+        ),
+        (
+            "-var=alb_access_logs_bucket=Bad_Bucket",
+            "❌ alb_access_logs_bucket",
+        ),
+        (
+            "-var=alb_web_acl_arn=arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1",
+            "❌ alb_web_acl_arn",
+        ),
+    ] {
+        let (ok, log) = plan_variables(&["-var=install_alb=true", setting]);
+        assert!(!ok, "{setting} accepted");
+        assert!(log.contains(says), "{setting}: {log}");
+    }
+}
+
+#[test]
+fn the_placeholder_repository_is_made_only_when_asked_and_locked_down() {
+    assert_eq!(default_of("create_placeholder_repository"), "false");
+    let resources = declared("placeholder.tf", "resource");
+    let repository = &resources["aws_ecr_repository.placeholder"];
+    for block in resources.values() {
+        assert_eq!(attr(block, "count"), "local.placeholder_create ? 1 : 0");
+    }
+    let text = std::fs::read_to_string(tofu_dir().join("placeholder.tf")).unwrap();
+    assert!(text.contains("placeholder_create = var.create_placeholder_repository"));
+    assert_eq!(attr(repository, "image_tag_mutability"), "\"IMMUTABLE\"");
+    assert_eq!(
+        attr(
+            nested(repository, "image_scanning_configuration"),
+            "scan_on_push"
+        ),
+        "true"
+    );
+    assert_eq!(
+        attr(
+            nested(repository, "encryption_configuration"),
+            "encryption_type"
+        ),
+        "\"KMS\""
+    );
+    // Its name is what the reference and the docs publish to.
+    assert_eq!(
+        default_of("placeholder_repository_name"),
+        "\"aws-lambda/nullplatform-lambda-placeholder\""
+    );
+    // The image URIs the module names are the tags placeholder/publish pushes.
+    let publish = std::fs::read_to_string(tofu_dir().join("../../placeholder/publish")).unwrap();
+    let tag = default_of("placeholder_image_tag");
+    assert!(
+        publish.contains(&format!("tag={tag}")),
+        "publish's default tag is not {tag}"
+    );
+    let outputs = std::fs::read_to_string(tofu_dir().join("outputs.tf")).unwrap();
+    for suffix in [
+        "${var.placeholder_image_tag}-arm64",
+        "${var.placeholder_image_tag}-amd64",
+    ] {
+        assert!(
+            outputs.contains(suffix) && publish.contains("$tag-$arch"),
+            "{suffix}"
+        );
+    }
+    // Lambda may pull, for this account's functions only.
+    let policy = attr(
+        &resources["aws_ecr_repository_policy.placeholder"],
+        "policy",
+    );
+    for needle in ["lambda.amazonaws.com", "aws:sourceArn", "ecr:BatchGetImage"] {
+        assert!(policy.contains(needle), "{policy}");
+    }
+    let main = std::fs::read_to_string(tofu_dir().join("main.tf")).unwrap();
+    assert!(
+        main.contains("ecr_repositories        = local.ecr_repositories"),
+        "the policies do not get the placeholder repository"
+    );
+}
+
+#[test]
+fn the_placeholder_repository_joins_the_policies_repositories() {
+    // placeholder.tf's locals evaluated by real tofu / terraform with variables.tf.
+    let text = std::fs::read_to_string(tofu_dir().join("placeholder.tf")).unwrap();
+    let start = text.find("locals {").expect("no locals");
+    let end = start + text[start..].find("\n}\n").unwrap() + 3;
+    let work = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        tofu_dir().join("variables.tf"),
+        work.path().join("variables.tf"),
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("main.tf"),
+        format!(
+            "{}\noutput \"repositories\" {{\n  value = local.ecr_repositories\n}}\n",
+            &text[start..end]
+        ),
+    )
+    .unwrap();
+    assert!(tofu(&["init", "-input=false", "-no-color"], work.path())
+        .status
+        .success());
+    let evaluate = |create: bool, repositories: &str| -> Vec<String> {
+        let out = tofu(
+            &[
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-var=nrn=organization=1:account=2",
+                "-var=np_api_key=k",
+                "-var=cluster_name=prod",
+                "-var=state_bucket=acme-tofu-state",
+                &format!("-var=create_placeholder_repository={create}"),
+                &format!("-var=ecr_repositories={repositories}"),
+            ],
+            work.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = tofu(&["output", "-json", "repositories"], work.path());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let placeholder = "aws-lambda/nullplatform-lambda-placeholder";
+    assert_eq!(evaluate(false, r#"["*"]"#), ["*"]);
+    assert_eq!(evaluate(true, r#"["*"]"#), ["*"]);
+    assert_eq!(evaluate(false, r#"["apps/*"]"#), ["apps/*"]);
+    assert_eq!(evaluate(true, r#"["apps/*"]"#), ["apps/*", placeholder]);
+    assert_eq!(
+        evaluate(true, &format!(r#"["{placeholder}"]"#)),
+        [placeholder]
+    );
+}

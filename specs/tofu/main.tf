@@ -46,7 +46,7 @@ module "policy_documents" {
   state_bucket            = var.state_bucket
   state_key_prefix        = var.state_key_prefix
   execution_role_prefixes = var.execution_role_prefixes
-  ecr_repositories        = var.ecr_repositories
+  ecr_repositories        = local.ecr_repositories
   secret_prefix           = var.secret_prefix
   assets_buckets          = var.assets_buckets
   hosted_zone_ids         = var.hosted_zone_ids

@@ -47,3 +47,31 @@ output "telemetry_nrn_patch_command" {
   description = "The np call that routes the scope type's log:read and metric:* to its channel (run by the module unless route_telemetry_to_scope = false; empty when register_scope_type = false)."
   value       = var.register_scope_type ? "np nrn patch --nrn '${var.nrn}' --body '${local.telemetry_body}'" : ""
 }
+
+output "lambda_alb_arn" {
+  description = "ARN of the scopes' ALB (empty when install_alb = false)."
+  value       = local.alb_create ? aws_lb.alb[0].arn : ""
+}
+
+output "lambda_alb_listener_arn" {
+  description = "ARN of the ALB's HTTPS listener: publish it as the vpc provider's load_balancer.private.listener_arn, where private scopes put their rules (empty when install_alb = false)."
+  value       = local.alb_create ? aws_lb_listener.alb_https[0].arn : ""
+}
+
+output "lambda_alb_dns_name" {
+  description = "DNS name of the scopes' ALB (empty when install_alb = false)."
+  value       = local.alb_create ? aws_lb.alb[0].dns_name : ""
+}
+
+output "placeholder_repository_url" {
+  description = "URL of the placeholder image's ECR repository: placeholder/publish --repository (empty when create_placeholder_repository = false)."
+  value       = local.placeholder_create ? aws_ecr_repository.placeholder[0].repository_url : ""
+}
+
+output "placeholder_image_uris" {
+  description = "The placeholder image of each function architecture once published, for PLACEHOLDER_IMAGE_URI_DEFAULT or scope-configurations deployment.placeholder_image_uri (empty when create_placeholder_repository = false)."
+  value = local.placeholder_create ? {
+    arm64  = "${aws_ecr_repository.placeholder[0].repository_url}:${var.placeholder_image_tag}-arm64"
+    x86_64 = "${aws_ecr_repository.placeholder[0].repository_url}:${var.placeholder_image_tag}-amd64"
+  } : {}
+}

@@ -215,3 +215,163 @@ variable "layer_accounts" {
   type        = list(string)
   default     = []
 }
+
+# --- optional: the load balancer of private scopes (alb.tf) ------------------
+
+variable "install_alb" {
+  description = "Create the ALB private scopes attach their listener rules to: HTTPS 443 (404 for unknown hosts), HTTP 80 redirected, its security group. Publish the lambda_alb_listener_arn output as the vpc provider's load_balancer.private.listener_arn. Off by default."
+  type        = bool
+  default     = false
+}
+
+variable "alb_internal" {
+  description = "The ALB is internal (reachable from the VPC only; what private scopes need). false: internet-facing, in public subnets; give alb_ingress_cidr_blocks then."
+  type        = bool
+  default     = true
+}
+
+variable "vpc_id" {
+  description = "VPC the ALB is created in (install_alb = true)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.vpc_id == "" || can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_id))
+    error_message = "❌ vpc_id must be a VPC id (vpc- and 8 or 17 hex digits). 🔧 Copy it from `aws ec2 describe-vpcs`."
+  }
+}
+
+variable "alb_subnet_ids" {
+  description = "Subnets of the ALB, in two or more availability zones. Empty: the VPC's subnets tagged nullplatform/subnet-type = private (public when alb_internal = false)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.alb_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", id))])
+    error_message = "❌ each alb_subnet_ids entry must be a subnet id (subnet- and 8 or 17 hex digits)."
+  }
+}
+
+variable "alb_ingress_cidr_blocks" {
+  description = "CIDR blocks allowed to reach the ALB on 443 and 80. Empty: the VPC's CIDR block. An internet-facing ALB needs them given (e.g. [\"0.0.0.0/0\"])."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for cidr in var.alb_ingress_cidr_blocks : can(regex("^[0-9.]+/[0-9]{1,2}$", cidr)) && can(cidrhost(cidr, 0))])
+    error_message = "❌ each alb_ingress_cidr_blocks entry must be an IPv4 CIDR block such as 10.0.0.0/16."
+  }
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate of the HTTPS listener (same region), e.g. the wildcard other scopes use. Empty with install_alb: a DNS-validated *.<domain_name> is created in public_zone_id."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.certificate_arn == "" || can(regex("^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$", var.certificate_arn))
+    error_message = "❌ certificate_arn must be an ACM certificate ARN: arn:<partition>:acm:<region>:<account>:certificate/<id>."
+  }
+}
+
+variable "domain_name" {
+  description = "Base domain of the certificate created when certificate_arn is empty (*.<domain_name> and <domain_name>): the scopes' domain."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.domain_name == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "❌ domain_name must be a lower-case DNS name such as apps.example.com (no wildcard, no trailing dot)."
+  }
+}
+
+variable "public_zone_id" {
+  description = "Public Route 53 hosted zone where the created certificate is validated (certificate_arn empty)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.public_zone_id == "" || can(regex("^Z[A-Z0-9]{1,31}$", var.public_zone_id))
+    error_message = "❌ public_zone_id must be a Route 53 hosted zone id (Z...)."
+  }
+}
+
+variable "alb_name" {
+  description = "Name of the ALB (at most 32 characters). Default: np-<cluster_name>-lambda."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alb_name == "" || can(regex("^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$", var.alb_name))
+    error_message = "❌ alb_name must be 1-32 letters, digits and hyphens, neither starting nor ending with a hyphen."
+  }
+}
+
+variable "alb_deletion_protection" {
+  description = "Deletion protection of the ALB (every private scope's traffic goes through it). Set false before destroying it."
+  type        = bool
+  default     = true
+}
+
+variable "alb_access_logs_bucket" {
+  description = "S3 bucket for the ALB's access logs (its policy must let Elastic Load Balancing write). Empty: no access logs."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alb_access_logs_bucket == "" || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.alb_access_logs_bucket))
+    error_message = "❌ alb_access_logs_bucket must be an S3 bucket name."
+  }
+}
+
+variable "alb_web_acl_arn" {
+  description = "WAFv2 web ACL (REGIONAL scope) to associate with the ALB. Empty: none."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alb_web_acl_arn == "" || can(regex("^arn:aws(-cn|-us-gov)?:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/.+$", var.alb_web_acl_arn))
+    error_message = "❌ alb_web_acl_arn must be a regional WAFv2 web ACL ARN: arn:<partition>:wafv2:<region>:<account>:regional/webacl/<name>/<id>."
+  }
+}
+
+# --- optional: the placeholder image's repository (placeholder.tf) -----------
+
+variable "create_placeholder_repository" {
+  description = "Create the private ECR repository placeholder/publish pushes the placeholder image to (immutable tags, scan on push, KMS encryption, pull by this account's functions only), and add it to the policies' ecr_repositories. Off by default."
+  type        = bool
+  default     = false
+}
+
+variable "placeholder_repository_name" {
+  description = "Name of the placeholder image's ECR repository."
+  type        = string
+  default     = "aws-lambda/nullplatform-lambda-placeholder"
+
+  validation {
+    condition     = can(regex("^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$", var.placeholder_repository_name)) && length(var.placeholder_repository_name) <= 256
+    error_message = "❌ placeholder_repository_name must be an ECR repository name: lower-case letters and digits, separated by ., _, - or /, at most 256 characters."
+  }
+}
+
+variable "placeholder_repository_kms_key_arn" {
+  description = "KMS key encrypting the placeholder repository. Empty: ECR's AWS managed key."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.placeholder_repository_kms_key_arn == "" || can(regex("^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.placeholder_repository_kms_key_arn))
+    error_message = "❌ placeholder_repository_kms_key_arn must be a KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<key id>."
+  }
+}
+
+variable "placeholder_image_tag" {
+  description = "The tag placeholder/publish pushed (its --tag); the placeholder_image_uris output names <tag>-arm64 and <tag>-amd64."
+  type        = string
+  default     = "v1"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}$", var.placeholder_image_tag))
+    error_message = "❌ placeholder_image_tag must be a Docker tag of at most 120 characters (letters, digits, _ . -), its -arm64 / -amd64 suffix left out."
+  }
+}
