@@ -1,6 +1,7 @@
 //! Routing a notification to a workflow, for the channel `entrypoint`: strips the quotes
 //! the channel puts around `NP_ACTION_CONTEXT`, resolves `SCOPE_ID`, and maps the action
-//! to `workflows/<kind>/<name>.yaml` plus the override files found in each overrides dir.
+//! to `workflows/<kind>/<name>.yaml` plus the override files found in each overrides dir
+//! (in the platform's documented layout `<kind>/workflows/<name>.yaml`, or in ours).
 
 use std::path::{Path, PathBuf};
 
@@ -208,13 +209,56 @@ pub struct Route {
     pub overrides: Vec<PathBuf>,
     pub service_path: PathBuf,
     pub overrides_paths: Vec<PathBuf>,
+    /// Things a person should read (an overrides dir holding both layouts).
+    pub warnings: Vec<String>,
 }
 
-/// The workflow file's path relative to a service (or overrides) path.
+/// The workflow file's path relative to the service path (and our layout of an
+/// overrides dir).
 pub fn relative_path(kind: Kind, name: &str) -> PathBuf {
     Path::new("workflows")
         .join(kind.dir())
         .join(format!("{name}.yaml"))
+}
+
+/// The path the platform documents for an overrides repository (and the reference
+/// scope's own tree uses): `<kind>/workflows/<name>.yaml`.
+pub fn documented_path(kind: Kind, name: &str) -> PathBuf {
+    Path::new(kind.dir())
+        .join("workflows")
+        .join(format!("{name}.yaml"))
+}
+
+/// The file of workflow `name` in the overrides dir `dir`: the documented layout first,
+/// else ours. Both there is a warning (in `warnings`, once), naming both files.
+pub fn find_override(
+    dir: &Path,
+    kind: Kind,
+    name: &str,
+    warnings: &mut Vec<String>,
+) -> Option<PathBuf> {
+    let documented = dir.join(documented_path(kind, name));
+    let ours = dir.join(relative_path(kind, name));
+    match (documented.is_file(), ours.is_file()) {
+        (true, both) => {
+            if both {
+                let warning = format!(
+                    "{} holds {} and {}: using {} (the documented layout); {} is ignored — remove one",
+                    dir.display(),
+                    documented.display(),
+                    ours.display(),
+                    documented.display(),
+                    ours.display()
+                );
+                if !warnings.contains(&warning) {
+                    warnings.push(warning);
+                }
+            }
+            Some(documented)
+        }
+        (false, true) => Some(ours),
+        (false, false) => None,
+    }
 }
 
 /// Routes `raw` (NP_ACTION_CONTEXT) to an existing workflow in `service_path`, or, for
@@ -232,25 +276,32 @@ pub fn route(
         ids::check_slug(&notification.slug)?;
         ids::check_slug(bad)?;
     }
-    let roots: Vec<&Path> = std::iter::once(service_path)
-        .chain(overrides_paths.iter().map(PathBuf::as_path))
-        .collect();
+    let mut warnings = Vec::new();
+    // The service path holds the scope itself (our layout only); an overrides dir may
+    // add a workflow, in either layout.
     let found = names.iter().find_map(|name| {
-        let relative = relative_path(kind, name);
-        roots
+        let shipped = service_path.join(relative_path(kind, name));
+        if shipped.is_file() {
+            return Some((name.clone(), shipped));
+        }
+        overrides_paths
             .iter()
-            .map(|root| root.join(&relative))
-            .find(|p| p.is_file())
+            .find_map(|dir| find_override(dir, kind, name, &mut warnings))
             .map(|p| (name.clone(), p))
     });
     let Some((name, workflow)) = found else {
-        return Err(unknown_action(&notification, kind, &names, &roots));
+        return Err(unknown_action(
+            &notification,
+            kind,
+            &names,
+            service_path,
+            overrides_paths,
+        ));
     };
-    let relative = relative_path(kind, &name);
     let overrides = overrides_paths
         .iter()
-        .map(|dir| dir.join(&relative))
-        .filter(|p| p.is_file() && *p != workflow)
+        .filter_map(|dir| find_override(dir, kind, &name, &mut warnings))
+        .filter(|p| *p != workflow)
         .collect();
     Ok(Route {
         notification,
@@ -260,6 +311,7 @@ pub fn route(
         overrides,
         service_path: service_path.to_path_buf(),
         overrides_paths: overrides_paths.to_vec(),
+        warnings,
     })
 }
 
@@ -267,11 +319,17 @@ fn unknown_action(
     notification: &Notification,
     kind: Kind,
     names: &[String],
-    roots: &[&Path],
+    service_path: &Path,
+    overrides_paths: &[PathBuf],
 ) -> StepError {
     let mut existing: Vec<String> = Vec::new();
-    for root in roots {
-        let dir = root.join("workflows").join(kind.dir());
+    let ours = |root: &Path| root.join("workflows").join(kind.dir());
+    let dirs = std::iter::once(ours(service_path)).chain(
+        overrides_paths
+            .iter()
+            .flat_map(|root| [root.join(kind.dir()).join("workflows"), ours(root)]),
+    );
+    for dir in dirs {
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for entry in entries.flatten() {
                 let file = entry.file_name().to_string_lossy().into_owned();
@@ -320,9 +378,18 @@ fn unknown_action(
             existing.join(", ")
         }
     ));
-    let searched: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+    let searched: Vec<String> = std::iter::once(service_path)
+        .chain(overrides_paths.iter().map(PathBuf::as_path))
+        .map(|r| r.display().to_string())
+        .collect();
     err.cause(format!("searched: {}", searched.join(", ")))
-        .fix("check the action's slug against the routing table (scope-workflow route --help), or add the workflow file in an --overrides-path dir")
+        .fix(format!(
+            "check the action's slug against the routing table (scope-workflow route --help), or add the workflow in an --overrides-path dir as {}",
+            names
+                .first()
+                .map(|n| documented_path(kind, n).display().to_string())
+                .unwrap_or_else(|| format!("{}/workflows/<name>.yaml", kind.dir()))
+        ))
         .usage()
 }
 
@@ -361,7 +428,8 @@ impl Route {
             self.kind.is_telemetry().to_string(),
         )
         .set("SCOPE_WORKFLOW_PATH", self.workflow.display().to_string())
-        .set("SCOPE_WORKFLOW_OVERRIDES", join(&self.overrides, "\n"));
+        .set("SCOPE_WORKFLOW_OVERRIDES", join(&self.overrides, "\n"))
+        .set("SCOPE_WORKFLOW_WARNINGS", self.warnings.join("\n"));
         out
     }
 }
@@ -398,6 +466,44 @@ mod tests {
             .what
             .contains("not valid JSON"));
         assert!(Notification::parse("").is_err());
+    }
+
+    #[test]
+    fn an_overrides_dir_may_use_either_layout_and_the_documented_one_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut warnings = Vec::new();
+        assert_eq!(
+            find_override(root, Kind::Scope, "create", &mut warnings),
+            None
+        );
+        let ours = root.join("workflows/scope/create.yaml");
+        std::fs::create_dir_all(ours.parent().unwrap()).unwrap();
+        std::fs::write(&ours, "steps: []").unwrap();
+        assert_eq!(
+            find_override(root, Kind::Scope, "create", &mut warnings),
+            Some(ours.clone())
+        );
+        assert!(warnings.is_empty());
+        let documented = root.join("scope/workflows/create.yaml");
+        std::fs::create_dir_all(documented.parent().unwrap()).unwrap();
+        std::fs::write(&documented, "steps: []").unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                find_override(root, Kind::Scope, "create", &mut warnings),
+                Some(documented.clone())
+            );
+        }
+        assert_eq!(warnings.len(), 1, "one warning however often asked");
+        assert!(warnings[0].contains(&documented.display().to_string()));
+        assert!(warnings[0].contains(&ours.display().to_string()));
+        std::fs::remove_file(&ours).unwrap();
+        let mut quiet = Vec::new();
+        assert_eq!(
+            find_override(root, Kind::Scope, "create", &mut quiet),
+            Some(documented)
+        );
+        assert!(quiet.is_empty());
     }
 
     #[test]

@@ -229,7 +229,7 @@ fn initial_deployment_publishes_a_version_and_points_the_alias() {
     for step in [
         "assume_role",
         "fetch_scope_config",
-        "build_deployment_context",
+        "build_context",
         "ensure_ecr_pull_policy",
         "update_function_code",
         "publish_version",

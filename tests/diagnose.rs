@@ -936,7 +936,7 @@ fn scope_workflow_diagnoses_as_the_assumed_role_in_strict_mode() {
     for step in [
         "assume_role",
         "fetch_scope_config",
-        "build_scope_context",
+        "build_context",
         "diagnose",
     ] {
         assert!(stdout.contains(&format!("✅ {step} (")), "{step}: {stdout}");
@@ -971,7 +971,7 @@ fn deployment_workflow_fails_on_a_failed_check_in_strict_mode() {
     let output = run_workflow(&scope, "workflows/deployment/diagnose.yaml", &ctx);
     let stdout = text(&output.stdout);
     assert!(!output.status.success(), "{stdout}");
-    assert!(stdout.contains("✅ build_deployment_context ("), "{stdout}");
+    assert!(stdout.contains("✅ build_context ("), "{stdout}");
     assert!(
         stdout.contains("🩺 Diagnosing 7-app-dev (alias main, deployment 9)"),
         "{stdout}"

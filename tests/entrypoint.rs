@@ -357,3 +357,85 @@ fn under_the_agent_it_calls_np_like_the_reference() {
         assert!(text(&output.stdout).contains("Notification action:"));
     }
 }
+
+/// The reference scope's channel command, `<repo>/lambda/entrypoint
+/// --service-path=<repo>/lambda`, keeps working on this repository: the service path is
+/// mapped to the repository root, the other arguments pass on.
+#[test]
+fn the_reference_channel_command_runs_with_the_repository_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let service = service_path(dir.path());
+    let compat = repo_root().join("lambda/entrypoint").display().to_string();
+    for suffix in ["lambda", "lambda/"] {
+        let out = dir.path().join(format!("out-{}", suffix.len()));
+        let script = format!(
+            "exec \"{compat}\" --service-path={}/{suffix}",
+            service.display()
+        );
+        let output = bash(&script, &local_env("create-scope", &out), &repo_root());
+        let stdout = text(&output.stdout);
+        assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+        assert!(
+            stdout.contains("MARKER ran workflows/scope/create.yaml scope=415005828"),
+            "{stdout}"
+        );
+    }
+
+    // Under the agent, with the command exactly as the reference's channel has it and an
+    // overrides repository in the documented layout.
+    let root = repo_root().display().to_string();
+    let overrides = dir.path().join("ovr");
+    let documented = overrides.join("scope/workflows/create.yaml");
+    std::fs::create_dir_all(documented.parent().unwrap()).unwrap();
+    std::fs::write(&documented, "steps: []\n").unwrap();
+    let np = dir.path().join("np");
+    std::fs::write(&np, FAKE_NP).unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&np)
+        .status()
+        .unwrap();
+    let log = dir.path().join("np.log");
+    let env = vec![
+        ("NP_ACTION_CONTEXT".into(), action_context("create-scope")),
+        ("NP_CLI".into(), np.display().to_string()),
+        ("NP_LOG".into(), log.display().to_string()),
+        ("SCOPE_BIN_DIR".into(), bin_dir().display().to_string()),
+    ];
+    let script = format!(
+        "exec \"{compat}\" --service-path={root}/lambda --overrides-path={}",
+        overrides.display()
+    );
+    let output = bash(&script, &env, dir.path());
+    assert!(
+        output.status.success(),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    let exec: Vec<String> = [
+        "service",
+        "workflow",
+        "exec",
+        "--workflow",
+        &format!("{root}/workflows/scope/create.yaml"),
+        "--build-context",
+        "--include-secrets",
+        "--overrides",
+        &documented.display().to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let service_action: Vec<String> = [
+        "service-action",
+        "exec",
+        "--live-output",
+        "--live-report",
+        &format!("--script={root}/entrypoint"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(np_log(&log), vec![service_action, exec]);
+}

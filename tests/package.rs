@@ -216,7 +216,7 @@ fn the_unpacked_package_runs_the_initial_deployment_through_its_entrypoint() {
     assert!(output.status.success(), "initial deployment failed:\n{log}");
     for step in [
         "assume_role",
-        "build_deployment_context",
+        "build_context",
         "update_function_code",
         "publish_version",
         "update_alias",

@@ -272,6 +272,34 @@ fn override_actions_insertion_points_and_layers() {
         "{all}"
     );
     assert!(all.contains("💡 the steps are: a, b, c, d"), "{all}");
+
+    // Skipping or replacing a step the workflow does not have is refused the same way
+    // (the engine drops it silently), and nothing runs.
+    for (file, action) in [
+        ("skip-missing.yaml", "skip"),
+        ("replace-missing.yaml", "replace"),
+    ] {
+        let layer = dir.join(file).display().to_string();
+        let (output, all) = run("overrides", "base.yaml", &["--overrides", &layer], &[]);
+        assert_eq!(output.status.code(), Some(2), "{all}");
+        assert!(
+            all.contains(&format!(
+                "❌ step 'not_there' in {layer}: action: {action} names no step"
+            )),
+            "{all}"
+        );
+        assert!(all.contains("💡 the steps are: a, b, c, d"), "{all}");
+        assert!(all.contains("🔧 "), "{all}");
+        assert!(!all.contains("step a"), "nothing ran: {all}");
+    }
+    // Skipping what an earlier layer already skipped asks for what is so.
+    let (output, all) = run(
+        "overrides",
+        "base.yaml",
+        &["--overrides", &layer1, "--overrides", &layer1],
+        &[],
+    );
+    assert!(output.status.success(), "{all}");
 }
 
 #[test]

@@ -913,7 +913,7 @@ fn a_failure_through_the_runner_still_answers_one_document() {
     assert_eq!(body["results"], json!([]));
     let stderr = text(&output.stderr);
     assert!(
-        stderr.contains("❌") && stderr.contains("read_logs"),
+        stderr.contains("❌") && stderr.contains("fetch_logs"),
         "{stderr}"
     );
 }

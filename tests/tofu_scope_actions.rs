@@ -146,8 +146,10 @@ fn provisioned_concurrency_workflow_is_valid_in_strict_mode() {
         printed.contains("CONCURRENCY_KIND: provisioned"),
         "{printed}"
     );
-    let assume = printed.find("assume_role").unwrap();
-    let adjust = printed.find("adjust_concurrency").unwrap();
+    let assume = printed.find("name: assume_role").unwrap();
+    let adjust = printed
+        .find("name: adjust_provisioned_concurrency")
+        .unwrap();
     assert!(assume < adjust, "assume_role runs first");
 }
 

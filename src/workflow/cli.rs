@@ -52,7 +52,12 @@ $VARS          file:, command:, include and output file: are expanded by the run
 before bash sees them, as the engine does (Go's os.ExpandEnv: unset names\n                 \
 are empty, ${VAR:-x} is not bash's) - keep shell logic in script files\n  \
 --overrides    steps matched by name: no action = deep merge, action: replace or skip;\n                 \
-new steps go before: / after: a named step, else last\n\
+new steps go before: / after: a named step, else last. A name may also be\n                 \
+the reference scope's (or a former) name of one of our steps (compose_modules\n                 \
+= compose_tofu, do_tofu = tofu, store_nrn_metadata = store_metadata, ...;\n                 \
+the agent's engine knows only the real names). Anchoring on, skipping or\n                 \
+replacing a step the workflow does not have is an error naming the steps\n                 \
+it has (a reference step we do in another says which one)\n\
 \n\
 Environment:\n  \
 CONTEXT           the action context JSON, when --context is not given\n  \
@@ -61,7 +66,7 @@ NP_OUTPUT_DIR     where executor checks write their files (default: a temporary 
 Every other variable is passed on to the steps; none is ever printed.\n\
 \n\
 Exit status: 0 when every step succeeded; the failing step's exit code otherwise;\n\
-2 for a bad workflow (YAML, include, unknown step type, override anchor).";
+2 for a bad workflow (YAML, include, unknown step type, an override naming no step).";
 
 const ROUTE_HELP: &str = "Routing (first match):\n  \
 log:read             workflows/log/log.yaml\n  \
@@ -81,13 +86,16 @@ adjust-reserved-concurrency → adjust_reserved_concurrency;\n    \
 else by .type (create, update, delete, diagnose);\n    \
 else the slug itself names the file (dashes as underscores)\n\
 A workflow missing from --service-path is looked up in the overrides dirs; every\n\
-overrides dir holding the same relative path (<dir>/workflows/scope/create.yaml)\n\
-adds an override layer, in the order given.\n\
+overrides dir holding the workflow adds an override layer, in the order given. An\n\
+overrides dir holds it in the documented layout (<dir>/scope/workflows/create.yaml,\n\
+<dir>/deployment/workflows/initial.yaml, likewise log, metric, instance) or in ours\n\
+(<dir>/workflows/scope/create.yaml); with both, the documented one is used and\n\
+SCOPE_WORKFLOW_WARNINGS names both files.\n\
 \n\
 Prints export lines for: NP_ACTION_CONTEXT CONTEXT SCOPE_ID DEPLOYMENT_ID\n\
 SERVICE_ACTION SERVICE_ACTION_TYPE NOTIFICATION_ACTION SERVICE_PATH OVERRIDES_PATH\n\
 SCOPE_WORKFLOW_KIND SCOPE_WORKFLOW_TELEMETRY SCOPE_WORKFLOW_PATH\n\
-SCOPE_WORKFLOW_OVERRIDES (one file per line).";
+SCOPE_WORKFLOW_OVERRIDES (one file per line), SCOPE_WORKFLOW_WARNINGS (one per line).";
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -235,6 +243,22 @@ fn run_with(args: &RunArgs, runner: &mut Runner) -> Result<(), StepError> {
     }
     // Catch unknown types and missing keys before anything runs.
     parse_steps(&doc.steps).map_err(StepError::usage)?;
+    // Said before the run, on the stream the run will use (never into --dry-run's YAML).
+    let to_stderr = args.dry_run
+        || runner.stream == Stream::Stderr
+        || doc
+            .configuration
+            .get("SCOPE_LOG_STREAM")
+            .map(String::as_str)
+            == Some("stderr");
+    let warnings = if to_stderr {
+        Stream::Stderr
+    } else {
+        Stream::Stdout
+    };
+    for warning in &doc.warnings {
+        warnings.line(&format!("⚠️  {warning}"));
+    }
     if args.dry_run {
         print!("{}", doc.to_yaml());
         return Ok(());

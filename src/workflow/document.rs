@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::expand::{expand, resolve_all};
+use super::overrides::Names;
 use crate::report::StepError;
 
 pub type Env = BTreeMap<String, String>;
@@ -34,6 +35,14 @@ pub struct Document {
     pub continue_on_error: Option<bool>,
     /// The file this document was loaded from.
     pub path: PathBuf,
+    /// What override layers may name beyond the steps (from the loaded workflow's
+    /// `WORKFLOW_ACTION`, fixed before any override could change it).
+    pub names: Names,
+    /// Steps an override layer skipped, with the file that skipped them.
+    pub skipped: Vec<(String, PathBuf)>,
+    /// Things a person should read before the run (an override reaching a step by a
+    /// name only this runner knows).
+    pub warnings: Vec<String>,
 }
 
 impl Document {
@@ -42,30 +51,53 @@ impl Document {
         let mut stack = Vec::new();
         let (mut doc, own) = load_file(path, env, &mut stack)?;
         doc.apply_layer(&own)?;
+        doc.names =
+            Names::for_workflow(doc.configuration.get("WORKFLOW_ACTION").map(String::as_str));
         Ok(doc)
     }
 
     /// Layers an override file on top of this document, by the same rules as a file
     /// over what it includes: what the override file includes first, then its own steps
-    /// (their `before` / `after` / `action` refer to this document's steps).
+    /// (their `before` / `after` / `action` refer to this document's steps, or to the
+    /// other names [`Names`] knows). Unlike an include, an override that anchors on,
+    /// skips or replaces a step the workflow does not have is an error: the operator
+    /// meant to change a step, and dropping that silently would run what they meant
+    /// to prevent.
     pub fn apply_overrides_file(&mut self, path: &Path, env: &Env) -> Result<(), StepError> {
         let mut stack = Vec::new();
         let (included, own) = load_file(path, env, &mut stack)?;
-        self.apply_layer(&included)?;
-        self.apply_layer(&own)
+        self.apply_override_layer(&included)?;
+        self.apply_override_layer(&own)
     }
 
     fn apply_layer(&mut self, layer: &Document) -> Result<(), StepError> {
+        self.apply_settings(layer);
+        for step in &layer.steps {
+            merge_step(&mut self.steps, step.clone())?;
+        }
+        Ok(())
+    }
+
+    fn apply_override_layer(&mut self, layer: &Document) -> Result<(), StepError> {
+        self.apply_settings(layer);
+        let mut rules = OverrideRules {
+            names: &self.names,
+            skipped: &mut self.skipped,
+            warnings: &mut self.warnings,
+        };
+        for step in &layer.steps {
+            merge_override_step(&mut self.steps, step.clone(), &mut rules)?;
+        }
+        Ok(())
+    }
+
+    fn apply_settings(&mut self, layer: &Document) {
         for (key, value) in &layer.configuration {
             self.configuration.insert(key.clone(), value.clone());
         }
         if layer.continue_on_error.is_some() {
             self.continue_on_error = layer.continue_on_error;
         }
-        for step in &layer.steps {
-            merge_step(&mut self.steps, step.clone())?;
-        }
-        Ok(())
     }
 
     /// The merged workflow as YAML, for `--dry-run`.
@@ -179,6 +211,7 @@ fn load_file(
         steps: step_nodes(root.remove("steps"), path)?,
         continue_on_error: root.remove("continue_on_error").and_then(|v| v.as_bool()),
         path: path.to_path_buf(),
+        ..Document::default()
     };
     Ok((doc, own))
 }
@@ -358,6 +391,179 @@ fn find_anchor(
                 .cause(format!("the steps are: {}", names.join(", ")))
                 .fix(format!("set {key}: to one of those names"))
         })
+}
+
+/// What an override layer's step names are checked against.
+struct OverrideRules<'a> {
+    names: &'a Names,
+    skipped: &'a mut Vec<(String, PathBuf)>,
+    warnings: &'a mut Vec<String>,
+}
+
+impl OverrideRules<'_> {
+    /// The agent's engine matches names exactly: an override that works here through
+    /// another name would be dropped there.
+    fn note_alias(&mut self, written: &str, ours: &str, origin: &Path) {
+        if written == ours {
+            return;
+        }
+        let warning = format!(
+            "{}: `{written}` stands for `{ours}` here; the agent's engine (np) matches step names exactly — write `{ours}` for this override to apply there too",
+            origin.display()
+        );
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
+    }
+}
+
+/// The step of `steps` that `name` means: itself, or the step its other name stands for.
+fn resolve(steps: &[StepNode], names: &Names, name: &str) -> Option<String> {
+    let has = |wanted: &str| steps.iter().any(|s| s.name() == wanted);
+    if has(name) {
+        return Some(name.to_string());
+    }
+    names
+        .alias_of(name)
+        .filter(|ours| has(ours))
+        .map(str::to_string)
+}
+
+/// Layers one override step: its name and anchors resolved to this workflow's steps
+/// (other names included), a name that reaches no step refused where it would
+/// otherwise be dropped or misplaced; then [`merge_step`].
+fn merge_override_step(
+    steps: &mut Vec<StepNode>,
+    mut layer: StepNode,
+    rules: &mut OverrideRules,
+) -> Result<(), StepError> {
+    let written = layer.name().to_string();
+    let here = format!("step '{written}' in {}", layer.origin.display());
+    let action = match layer.value.get("action") {
+        Some(Value::String(action)) => action.clone(),
+        _ => "merge".to_string(),
+    };
+    let target = resolve(steps, rules.names, &written);
+    if target.is_none() {
+        let ours = rules.names.alias_of(&written).unwrap_or(&written);
+        let already_skipped = rules.skipped.iter().any(|(name, _)| name == ours);
+        match action.as_str() {
+            // Skipping twice (two layers, or a step and its other name) asks for what
+            // is already so.
+            "skip" if already_skipped => return Ok(()),
+            "skip" | "replace" => {
+                return Err(no_such_step(
+                    steps,
+                    rules,
+                    &written,
+                    &format!("{here}: action: {action} names no step"),
+                    Usage::Whole,
+                ))
+            }
+            // Settings for a reference step we do not have separately would be
+            // appended as a step of their own, changing nothing the operator meant.
+            "merge" if rules.names.explain(&written).is_some() => {
+                return Err(no_such_step(
+                    steps,
+                    rules,
+                    &written,
+                    &format!(
+                        "{here}: '{written}' names no step, so its settings would change nothing"
+                    ),
+                    Usage::Whole,
+                ))
+            }
+            _ => {}
+        }
+    }
+    for key in ["before", "after"] {
+        let Some(Value::String(anchor)) = layer.value.get(key).cloned() else {
+            continue;
+        };
+        match resolve(steps, rules.names, &anchor) {
+            Some(ours) => {
+                rules.note_alias(&anchor, &ours, &layer.origin);
+                layer.value.insert(key.into(), Value::String(ours));
+            }
+            None => {
+                return Err(no_such_step(
+                    steps,
+                    rules,
+                    &anchor,
+                    &format!("{here}: {key}: '{anchor}' names no step"),
+                    Usage::Anchor(key),
+                ))
+            }
+        }
+    }
+    if let Some(ours) = &target {
+        rules.note_alias(&written, ours, &layer.origin);
+        // The workflow keeps its own name for the step, whichever name reached it.
+        layer
+            .value
+            .insert("name".into(), Value::String(ours.clone()));
+        if action == "skip" {
+            rules.skipped.push((ours.clone(), layer.origin.clone()));
+        }
+    }
+    merge_step(steps, layer)
+}
+
+/// How an override used a name that reaches no step.
+enum Usage {
+    /// `before:` / `after:`.
+    Anchor(&'static str),
+    /// `action: skip` / `replace`, or settings to merge.
+    Whole,
+}
+
+fn no_such_step(
+    steps: &[StepNode],
+    rules: &OverrideRules,
+    name: &str,
+    what: &str,
+    usage: Usage,
+) -> StepError {
+    let present: Vec<&str> = steps.iter().map(StepNode::name).collect();
+    let of = rules
+        .names
+        .workflow
+        .as_ref()
+        .map(|workflow| format!(" of {workflow}"))
+        .unwrap_or_default();
+    let mut err = StepError::new(format!("{what}{of}"));
+    if let Some(why) = rules.names.explain(name) {
+        err = err.cause(why);
+    }
+    let ours = rules.names.alias_of(name).unwrap_or(name);
+    if let Some((_, file)) = rules.skipped.iter().find(|(skipped, _)| skipped == ours) {
+        err = err.cause(format!("`{ours}` was skipped by {}", file.display()));
+    }
+    err = err.cause(format!("the steps are: {}", present.join(", ")));
+    let aliases = rules.names.aliases_of(&present);
+    if !aliases.is_empty() {
+        err = err.cause(format!(
+            "other names accepted here (by this runner only): {}",
+            aliases.join(", ")
+        ));
+    }
+    let instead = rules
+        .names
+        .instead(name)
+        .filter(|step| present.contains(step));
+    err = match (instead, usage) {
+        (Some(step), Usage::Anchor(key)) => err.fix(format!(
+            "set {key}: {step} (before: {step} runs ahead of all of its work, after: {step} once all of it is done)"
+        )),
+        (Some(step), Usage::Whole) => err.fix(format!(
+            "name `{step}` instead: it does all of that work, so skipping or replacing it drops all of it"
+        )),
+        (None, Usage::Anchor(key)) => err.fix(format!("set {key}: to one of those names")),
+        (None, Usage::Whole) => {
+            err.fix("name one of those steps, or remove this entry from the override")
+        }
+    };
+    err
 }
 
 /// Maps merge key by key; anything else (scalars, lists) is replaced.
