@@ -88,6 +88,7 @@ fn the_tarball_holds_the_binary_a_link_per_command_and_what_the_agent_runs() {
         "tofu/provider",
         "values.yaml",
         "entrypoint",
+        "lambda/entrypoint",
         "README.md",
         "LICENSE",
     ] {

@@ -346,6 +346,8 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
             SCOPE_NRN.into(),
             "--body".into(),
             r#"{"lambda.alb_rule_priority":null}"#.into(),
+            "--format".into(),
+            "json".into(),
         ]]
     );
 }
