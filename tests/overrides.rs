@@ -6,6 +6,8 @@
 //! the real terraform binary.
 
 mod common;
+#[path = "support/scope_world.rs"]
+mod scope_world;
 #[path = "support/terraform.rs"]
 mod terraform;
 
@@ -15,6 +17,7 @@ use std::process::Output;
 use common::{bash, bin_dir, np_env, repo_root, text, MotoServer};
 use lambda_scope::workflow::overrides::Names;
 use lambda_scope::workflow::{Document, Env};
+use scope_world::{public_image_account, stand_in_modules};
 use serde_json::{json, Value};
 use terraform::TofuCli;
 
@@ -353,55 +356,6 @@ exec "$SCOPE_BIN_DIR/scope-workflow" run "$SCOPE_WORKFLOW_PATH" --service-path "
     }
 }
 
-/// Stand-in modules built from the real ones: each module's variables.tf as is, one
-/// terraform_data recording every variable, and the real output names (the AWS provider
-/// cannot be downloaded here).
-fn stand_in_modules(root: &Path) {
-    for module in [
-        "provider/aws",
-        "iam",
-        "compute/lambda",
-        "networking/api_gateway",
-        "networking/alb",
-        "dns/route53",
-    ] {
-        let real = repo_root().join("tofu").join(module);
-        let dir = root.join(module);
-        std::fs::create_dir_all(&dir).unwrap();
-        let variables_tf = std::fs::read_to_string(real.join("variables.tf")).unwrap();
-        std::fs::write(dir.join("variables.tf"), &variables_tf).unwrap();
-        let inputs: Vec<String> = hcl::parse(&variables_tf)
-            .unwrap()
-            .blocks()
-            .filter(|b| b.identifier() == "variable")
-            .map(|b| format!("{0} = var.{0}", b.labels()[0].as_str()))
-            .collect();
-        let mut main = format!(
-            "resource \"terraform_data\" \"{}\" {{\n  input = {{ {} }}\n}}\n",
-            module.replace('/', "_"),
-            inputs.join(", ")
-        );
-        if module == "provider/aws" {
-            main.push_str("terraform {\n  backend \"s3\" {}\n}\n");
-        }
-        let outputs =
-            hcl::parse(&std::fs::read_to_string(real.join("outputs.tf")).unwrap()).unwrap();
-        for output in outputs.blocks().filter(|b| b.identifier() == "output") {
-            let name = output.labels()[0].as_str();
-            let value = match name {
-                "lambda_function_arn" => {
-                    r#""arn:aws:lambda:${var.aws_region}:123456789012:function:${var.function_name}""#
-                        .to_string()
-                }
-                "lambda_current_version" => "\"1\"".to_string(),
-                _ => format!("\"stand-in-{name}\""),
-            };
-            main.push_str(&format!("output \"{name}\" {{\n  value = {value}\n}}\n"));
-        }
-        std::fs::write(dir.join("main.tf"), main).unwrap();
-    }
-}
-
 fn position(haystack: &str, needle: &str) -> usize {
     haystack
         .find(needle)
@@ -411,41 +365,7 @@ fn position(haystack: &str, needle: &str) -> usize {
 #[test]
 fn the_documented_layout_changes_a_real_create_run_through_the_entrypoint() {
     let moto = MotoServer::start();
-    let role = moto.create_role("np-lambda-scope");
-    moto.aws(&[
-        "s3api",
-        "create-bucket",
-        "--bucket",
-        "acme-tofu-state",
-        "--region",
-        "us-east-2",
-        "--create-bucket-configuration",
-        "LocationConstraint=us-east-2",
-    ]);
-    moto.aws(&[
-        "ecr",
-        "create-repository",
-        "--region",
-        "us-east-2",
-        "--repository-name",
-        "np-lambda-placeholder",
-    ]);
-    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": format!("sha256:{}", "d".repeat(64))},
-        "layers": []})
-    .to_string();
-    moto.aws(&[
-        "ecr",
-        "put-image",
-        "--region",
-        "us-east-2",
-        "--repository-name",
-        "np-lambda-placeholder",
-        "--image-tag",
-        "v1",
-        "--image-manifest",
-        &manifest,
-    ]);
+    let role = public_image_account(&moto);
 
     let dir = tempfile::tempdir().unwrap();
     let modules = dir.path().join("modules");

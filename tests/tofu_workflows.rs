@@ -7,70 +7,18 @@
 //! included) and output names, each module one built-in `terraform_data` resource.
 
 mod common;
+#[path = "support/scope_world.rs"]
+mod scope_world;
 #[path = "support/terraform.rs"]
 mod terraform;
 
-use std::path::Path;
-
 use common::{bin_dir, np_env, repo_root, text, MotoServer};
+use scope_world::{public_image_account, stand_in_modules};
 use serde_json::{json, Value};
 use terraform::TofuCli;
 
 /// The scope NRN of the fixture context.
 const SCOPE_NRN: &str = "organization=1:account=2:namespace=3:application=4:scope=7";
-
-const MODULES: &[&str] = &[
-    "provider/aws",
-    "iam",
-    "compute/lambda",
-    "networking/api_gateway",
-    "networking/alb",
-    "dns/route53",
-];
-
-/// Stand-in modules: each real module's variables.tf as is, one terraform_data that
-/// records every variable, and the real output names with stand-in values.
-fn stand_in_modules(root: &Path) {
-    for module in MODULES {
-        let real = repo_root().join("tofu").join(module);
-        let dir = root.join(module);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(real.join("variables.tf"), dir.join("variables.tf")).unwrap();
-        let variables =
-            hcl::parse(&std::fs::read_to_string(real.join("variables.tf")).unwrap()).unwrap();
-        let names: Vec<String> = variables
-            .blocks()
-            .filter(|b| b.identifier() == "variable")
-            .map(|b| b.labels()[0].as_str().to_string())
-            .collect();
-        let ident = module.replace('/', "_");
-        let inputs: Vec<String> = names.iter().map(|n| format!("{n} = var.{n}")).collect();
-        let mut main = format!(
-            "resource \"terraform_data\" \"{ident}\" {{\n  input = {{ {} }}\n}}\n",
-            inputs.join(", ")
-        );
-        if *module == "provider/aws" {
-            main.push_str("terraform {\n  backend \"s3\" {}\n}\n");
-        }
-        let outputs =
-            hcl::parse(&std::fs::read_to_string(real.join("outputs.tf")).unwrap()).unwrap();
-        for output in outputs.blocks().filter(|b| b.identifier() == "output") {
-            let name = output.labels()[0].as_str();
-            let value = match name {
-                "lambda_function_arn" => {
-                    r#""arn:aws:lambda:${var.aws_region}:123456789012:function:${var.function_name}""#
-                        .to_string()
-                }
-                "lambda_current_version" => "\"1\"".to_string(),
-                _ => format!("\"stand-in-{name}\""),
-            };
-            main.push_str(&format!(
-                "output \"{name}\" {{\n  description = \"stand-in\"\n  value = {value}\n}}\n"
-            ));
-        }
-        std::fs::write(dir.join("main.tf"), main).unwrap();
-    }
-}
 
 fn fixture() -> Value {
     common::context_fixture("scope-public-image.json")
@@ -105,41 +53,7 @@ fn state(moto: &MotoServer, key: &str) -> Value {
 #[test]
 fn create_update_delete_a_public_image_scope_in_strict_mode() {
     let moto = MotoServer::start();
-    let role = moto.create_role("np-lambda-scope");
-    moto.aws(&[
-        "s3api",
-        "create-bucket",
-        "--bucket",
-        "acme-tofu-state",
-        "--region",
-        "us-east-2",
-        "--create-bucket-configuration",
-        "LocationConstraint=us-east-2",
-    ]);
-    moto.aws(&[
-        "ecr",
-        "create-repository",
-        "--region",
-        "us-east-2",
-        "--repository-name",
-        "np-lambda-placeholder",
-    ]);
-    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": format!("sha256:{}", "d".repeat(64))},
-        "layers": []})
-    .to_string();
-    moto.aws(&[
-        "ecr",
-        "put-image",
-        "--region",
-        "us-east-2",
-        "--repository-name",
-        "np-lambda-placeholder",
-        "--image-tag",
-        "v1",
-        "--image-manifest",
-        &manifest,
-    ]);
+    let role = public_image_account(&moto);
 
     let dir = tempfile::tempdir().unwrap();
     let modules = dir.path().join("modules");
