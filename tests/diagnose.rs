@@ -901,13 +901,7 @@ fn diagnose_runs_as_the_read_only_role_when_the_provider_has_one() {
             None,
         );
         let stdout = text(&output.stdout);
-        let assumed: Vec<Option<String>> = scope
-            .moto
-            .calls("AssumeRole")
-            .iter()
-            .skip(before)
-            .map(|call| call.form("RoleArn"))
-            .collect();
+        let assumed = scope.moto.assumed_role_arns(before);
         assert_eq!(assumed, vec![Some(expected.clone())], "{stdout}");
         assert!(stdout.contains(source), "{stdout}");
         assert!(

@@ -17,8 +17,7 @@ use std::process::Output;
 use common::{bash, bin_dir, np_env, repo_root, text, MotoServer};
 use lambda_scope::workflow::overrides::Names;
 use lambda_scope::workflow::{Document, Env};
-use scope_world::{public_image_account, stand_in_modules};
-use serde_json::{json, Value};
+use scope_world::{np_accepting_scope_patches, public_image_account, stand_in_modules};
 use terraform::TofuCli;
 
 /// Every step of the reference scope's workflows (nullplatform/scopes-lambda
@@ -317,17 +316,7 @@ exec "$SCOPE_BIN_DIR/scope-workflow" run "$SCOPE_WORKFLOW_PATH" --service-path "
     let stdout = text(&output.stdout);
     let stderr = text(&output.stderr);
     assert!(output.status.success(), "{stdout}{stderr}");
-    let merged: Value = serde_saphyr::from_str_with_options(
-        &stdout,
-        serde_saphyr::options! { strict_booleans: true },
-    )
-    .unwrap();
-    let names: Vec<&str> = merged["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let (merged, names) = common::dry_run_workflow(&stdout);
     assert_eq!(
         names,
         [
@@ -379,13 +368,7 @@ fn the_documented_layout_changes_a_real_create_run_through_the_entrypoint() {
     let out = dir.path().join("np");
     let cli = TofuCli::find();
     let mut env = moto.aws_env();
-    env.extend(np_env(
-        dir.path(),
-        json!([
-            {"args_prefix": ["scope", "patch"], "stdout": {}},
-            {"args_prefix": ["nrn", "patch"], "stdout": {}}
-        ]),
-    ));
+    env.extend(np_env(dir.path(), np_accepting_scope_patches()));
     env.extend(cli.env());
     for (key, value) in [
         ("SCOPE_WORKFLOW_RUNNER", "local".to_string()),

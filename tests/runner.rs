@@ -315,17 +315,7 @@ fn dry_run_prints_the_merged_workflow_and_runs_nothing() {
     assert!(output.status.success(), "{all}");
     let stdout = text(&output.stdout);
     assert!(!stdout.contains("▶"), "nothing ran: {stdout}");
-    let merged: Value = serde_saphyr::from_str_with_options(
-        &stdout,
-        serde_saphyr::options! { strict_booleans: true },
-    )
-    .unwrap();
-    let names: Vec<&str> = merged["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
+    let (merged, names) = common::dry_run_workflow(&stdout);
     assert_eq!(names, ["x", "a", "b", "y", "c", "z"]);
     assert_eq!(
         merged["steps"][2]["configuration"],

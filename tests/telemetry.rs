@@ -778,13 +778,7 @@ fn telemetry_runs_as_the_read_only_role_when_the_provider_has_one() {
             .unwrap();
         assert!(output.status.success(), "{}", text(&output.stderr));
         assert!(one_document(&output)["results"].is_array());
-        let assumed: Vec<Option<String>> = setup
-            .moto
-            .calls("AssumeRole")
-            .iter()
-            .skip(before)
-            .map(|call| call.form("RoleArn"))
-            .collect();
+        let assumed = setup.moto.assumed_role_arns(before);
         (assumed, text(&output.stderr))
     };
     let both = provider(json!([

@@ -13,7 +13,7 @@ mod scope_world;
 mod terraform;
 
 use common::{bin_dir, np_env, repo_root, text, MotoServer};
-use scope_world::{public_image_account, stand_in_modules};
+use scope_world::{np_accepting_scope_patches, public_image_account, stand_in_modules};
 use serde_json::{json, Value};
 use terraform::TofuCli;
 
@@ -60,13 +60,7 @@ fn create_update_delete_a_public_image_scope_in_strict_mode() {
     stand_in_modules(&modules);
     let cli = TofuCli::find();
     let mut env = moto.aws_env();
-    env.extend(np_env(
-        dir.path(),
-        json!([
-            {"args_prefix": ["scope", "patch"], "stdout": {}},
-            {"args_prefix": ["nrn", "patch"], "stdout": {}}
-        ]),
-    ));
+    env.extend(np_env(dir.path(), np_accepting_scope_patches()));
     env.extend(cli.env());
     // A VPC-enabled scope: the function is created in the vpc provider's subnets.
     let mut vpc_enabled_context = fixture();

@@ -152,6 +152,15 @@ impl MotoServer {
             .collect()
     }
 
+    /// The roles AssumeRole was asked for, after the first `skip` calls.
+    pub fn assumed_role_arns(&self, skip: usize) -> Vec<Option<String>> {
+        self.calls("AssumeRole")
+            .iter()
+            .skip(skip)
+            .map(|call| call.form("RoleArn"))
+            .collect()
+    }
+
     /// Runs the AWS CLI against this server (set-up only; the product never uses it).
     pub fn aws(&self, args: &[&str]) -> serde_json::Value {
         let output = Command::new(aws_cli())
@@ -385,6 +394,20 @@ pub fn np_calls(dir: &Path) -> Vec<Vec<String>> {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
+}
+
+/// The merged workflow `scope-workflow run --dry-run` printed, and its step names.
+pub fn dry_run_workflow(yaml: &str) -> (serde_json::Value, Vec<String>) {
+    let merged: serde_json::Value =
+        serde_saphyr::from_str_with_options(yaml, serde_saphyr::options! { strict_booleans: true })
+            .unwrap_or_else(|err| panic!("--dry-run printed no workflow ({err}):\n{yaml}"));
+    let names = merged["steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no steps in:\n{yaml}"))
+        .iter()
+        .map(|step| step["name"].as_str().unwrap().to_string())
+        .collect();
+    (merged, names)
 }
 
 pub fn text(bytes: &[u8]) -> String {

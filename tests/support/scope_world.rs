@@ -62,6 +62,15 @@ pub fn stand_in_modules(root: &Path) {
     }
 }
 
+/// The np stand-in's rules for a scope lifecycle run: the platform accepts the scope's
+/// domain (`np scope patch`) and its NRN metadata (`np nrn patch`).
+pub fn np_accepting_scope_patches() -> serde_json::Value {
+    json!([
+        {"args_prefix": ["scope", "patch"], "stdout": {}},
+        {"args_prefix": ["nrn", "patch"], "stdout": {}}
+    ])
+}
+
 /// The account a public Image scope is created in: the scope role (returned), the tofu
 /// state bucket `acme-tofu-state` and the placeholder image `np-lambda-placeholder:v1`,
 /// all in us-east-2.
