@@ -39,29 +39,7 @@ exit $rc
 
 /// Pushes an image manifest to moto's ECR under `tag` and returns its digest.
 fn push(moto: &MotoServer, tag: &str) -> String {
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023,
-                   "digest": format!("sha256:{}", "b".repeat(64))},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 32654,
-                    "digest": format!("sha256:{}", "c".repeat(64))}]
-    })
-    .to_string();
-    let pushed = moto.aws(&[
-        "ecr",
-        "put-image",
-        "--repository-name",
-        "np/placeholder",
-        "--image-tag",
-        tag,
-        "--image-manifest",
-        &manifest,
-    ]);
-    pushed["image"]["imageId"]["imageDigest"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    moto.put_image("np/placeholder", tag, &[])
 }
 
 fn describe_calls(moto: &MotoServer) -> Vec<common::RecordedRequest> {

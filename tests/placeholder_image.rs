@@ -99,29 +99,6 @@ fn builds(run: &Publish) -> Vec<&String> {
         .collect()
 }
 
-/// Puts a single-architecture manifest in moto's ECR under `tag`.
-fn put_image(moto: &MotoServer, tag: &str) {
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023,
-                   "digest": format!("sha256:{}", "b".repeat(64))},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 32654,
-                    "digest": format!("sha256:{}", "c".repeat(64))}]
-    })
-    .to_string();
-    moto.aws(&[
-        "ecr",
-        "put-image",
-        "--repository-name",
-        REPOSITORY_NAME,
-        "--image-tag",
-        tag,
-        "--image-manifest",
-        &manifest,
-    ]);
-}
-
 #[test]
 fn help_names_the_options_and_what_to_set_afterwards() {
     let run = run_publish(None, &["--help"], &[]);
@@ -263,7 +240,7 @@ fn tags_already_published_are_left_alone() {
         "--repository-name",
         REPOSITORY_NAME,
     ]);
-    put_image(&moto, "v1-arm64");
+    moto.put_image(REPOSITORY_NAME, "v1-arm64", &[]);
     let repo = repository("us-east-1");
     let run = run_publish(Some(&moto), &["--repository", &repo], &[]);
     assert!(run.output.status.success(), "{}", run.all());

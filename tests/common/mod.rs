@@ -216,6 +216,36 @@ impl MotoServer {
         self.aws(&args);
     }
 
+    /// Puts a single-architecture image manifest in ECR repository `repository` under
+    /// `tag` (`extra`: more CLI arguments, e.g. a region) and returns its digest.
+    pub fn put_image(&self, repository: &str, tag: &str, extra: &[&str]) -> String {
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023,
+                       "digest": format!("sha256:{}", "b".repeat(64))},
+            "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 32654,
+                        "digest": format!("sha256:{}", "c".repeat(64))}]
+        })
+        .to_string();
+        let mut args = vec![
+            "ecr",
+            "put-image",
+            "--repository-name",
+            repository,
+            "--image-tag",
+            tag,
+            "--image-manifest",
+            &manifest,
+        ];
+        args.extend_from_slice(extra);
+        let pushed = self.aws(&args);
+        pushed["image"]["imageId"]["imageDigest"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// Runs a boto3 set-up script (`tests/support/<script>`) against this server, with
     /// `args`, and returns the JSON it prints: one process for many resources.
     pub fn boto3(&self, script: &str, args: &[&str]) -> serde_json::Value {

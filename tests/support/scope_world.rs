@@ -94,21 +94,6 @@ pub fn public_image_account(moto: &MotoServer) -> String {
         "--repository-name",
         "np-lambda-placeholder",
     ]);
-    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": format!("sha256:{}", "d".repeat(64))},
-        "layers": []})
-    .to_string();
-    moto.aws(&[
-        "ecr",
-        "put-image",
-        "--region",
-        "us-east-2",
-        "--repository-name",
-        "np-lambda-placeholder",
-        "--image-tag",
-        "v1",
-        "--image-manifest",
-        &manifest,
-    ]);
+    moto.put_image("np-lambda-placeholder", "v1", &["--region", "us-east-2"]);
     role
 }
