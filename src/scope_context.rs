@@ -505,6 +505,35 @@ pub struct FunctionVersion {
     pub description: Option<String>,
 }
 
+/// Where a deployment's parameters go (`PARAMETERS_STRATEGY`): the function's
+/// environment variables (the default), or one Secrets Manager secret per deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ParametersStrategy {
+    #[default]
+    Env,
+    Secretsmanager,
+}
+
+impl ParametersStrategy {
+    /// `env` or `secretsmanager`, exactly; anything else is `None`.
+    pub fn parse(text: &str) -> Option<Self> {
+        <Self as clap::ValueEnum>::from_str(text, false).ok()
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParametersStrategy::Env => "env",
+            ParametersStrategy::Secretsmanager => "secretsmanager",
+        }
+    }
+}
+
+impl std::fmt::Display for ParametersStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The newest published version (highest number, never `$LATEST`) whose
 /// description is `deployment_id`.
 pub fn version_for_deployment(versions: &[FunctionVersion], deployment_id: &str) -> Option<String> {
@@ -627,11 +656,11 @@ pub async fn build_deployment_context(
     }
     let parameters_strategy = Setting::new()
         .env("PARAMETERS_STRATEGY")
-        .default_value("env")
+        .default_value(ParametersStrategy::default().as_str())
         .resolve_with(ctx, env)?
         .expect("a default is always set")
         .value;
-    if !matches!(parameters_strategy.as_str(), "env" | "secretsmanager") {
+    if ParametersStrategy::parse(&parameters_strategy).is_none() {
         return Err(StepError::new(format!(
             "PARAMETERS_STRATEGY is `{parameters_strategy}`: expected env or secretsmanager"
         ))

@@ -8,12 +8,10 @@ use std::collections::HashMap;
 
 use aws_sdk_lambda::types::AliasRoutingConfiguration;
 
-use super::{
-    is_published_version, lambda_client, lambda_failure, required_input, ParametersStrategy,
-};
+use super::{is_published_version, lambda_client, lambda_failure, required_input};
 use crate::aws::{sdk_config, CallFailure};
 use crate::report::StepError;
-use crate::scope_context::secret_name;
+use crate::scope_context::{secret_name, ParametersStrategy};
 use crate::step::{progress, warn, Outputs};
 
 /// What the alias step does.
@@ -75,7 +73,7 @@ pub struct AliasSettings {
     pub desired_traffic: String,
     /// With `env` the deployments wrote no parameters secret: cleanup makes no Secrets
     /// Manager call (a role for that strategy need not be allowed any).
-    #[arg(long, env = "PARAMETERS_STRATEGY", value_enum, default_value = "env")]
+    #[arg(long, env = "PARAMETERS_STRATEGY", value_enum, default_value_t)]
     pub parameters_strategy: ParametersStrategy,
     /// For the parameters secret names nullplatform/<scope>/<deployment>/parameters.
     #[arg(long, env = "SCOPE_ID", default_value = "", hide_default_value = true)]
@@ -203,12 +201,12 @@ pub async fn update_alias(settings: &AliasSettings) -> Result<Outputs, StepError
     let alias = settings.alias_name.trim().to_string();
     let green = settings.green_version.trim().to_string();
     let blue = Some(settings.blue_version.trim()).filter(|b| !b.is_empty() && *b != "null");
-    let secret_for = |deployment_id: &str| match settings.parameters_strategy {
+    let parameters_secret = |deployment_id: &str| match settings.parameters_strategy {
         ParametersStrategy::Env => None,
         ParametersStrategy::Secretsmanager => secret_for(&settings.scope_id, deployment_id),
     };
-    let green_secret = secret_for(&settings.deployment_id);
-    let blue_secret = secret_for(&settings.blue_deployment_id);
+    let green_secret = parameters_secret(&settings.deployment_id);
+    let blue_secret = parameters_secret(&settings.blue_deployment_id);
     let cleans_up = !matches!(
         settings.strategy,
         AliasStrategy::Initial | AliasStrategy::SwitchTraffic

@@ -16,6 +16,7 @@ use crate::aws::{sdk_config, CallFailure};
 use crate::config::{comma_list, Setting};
 use crate::context::Context;
 use crate::report::{Secret, StepError};
+use crate::scope_context::ParametersStrategy;
 use crate::step::{progress, Outputs};
 
 /// The environment variable the function reads the parameters secret's name from.
@@ -265,14 +266,19 @@ pub fn plan_configuration(ctx: &Context, env: Env) -> Result<FunctionSettings, S
     }
 
     let mut environment = BTreeMap::new();
-    let strategy = var("PARAMETERS_STRATEGY").unwrap_or_else(|| "env".into());
+    let strategy = var("PARAMETERS_STRATEGY");
     let parameters = deployment_parameters(ctx)?;
-    let parameters_secret = match strategy.as_str() {
-        "env" => {
+    let strategy = match strategy {
+        None => ParametersStrategy::default(),
+        Some(text) => ParametersStrategy::parse(&text)
+            .ok_or_else(|| setting_error("PARAMETERS_STRATEGY", &text, "env or secretsmanager"))?,
+    };
+    let parameters_secret = match strategy {
+        ParametersStrategy::Env => {
             environment.extend(parameters);
             None
         }
-        "secretsmanager" => {
+        ParametersStrategy::Secretsmanager => {
             let name = var("SECRETS_MANAGER_SECRET_NAME").ok_or_else(|| {
                 StepError::new("SECRETS_MANAGER_SECRET_NAME is empty with PARAMETERS_STRATEGY=secretsmanager")
                     .cause("build-deployment-context did not run before this step")
@@ -284,13 +290,6 @@ pub fn plan_configuration(ctx: &Context, env: Env) -> Result<FunctionSettings, S
                 Secret::new(name.clone()),
             );
             Some((name, parameters))
-        }
-        other => {
-            return Err(setting_error(
-                "PARAMETERS_STRATEGY",
-                other,
-                "env or secretsmanager",
-            ))
         }
     };
 

@@ -13,15 +13,6 @@ pub mod wait;
 use crate::aws::{sdk_config, CallFailure};
 use crate::report::StepError;
 
-/// Where a deployment's parameters go (`PARAMETERS_STRATEGY`): the function's
-/// environment variables, or one Secrets Manager secret per deployment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ParametersStrategy {
-    #[default]
-    Env,
-    Secretsmanager,
-}
-
 /// The Lambda client every deployment step uses (region, endpoint and credentials from
 /// the environment, i.e. the role assume-role-step assumed).
 pub async fn lambda_client() -> Result<aws_sdk_lambda::Client, StepError> {
