@@ -3,7 +3,7 @@
 //! install module's policies and the tests are all derived from it.
 //!
 //! **Every new AWS call a step makes must be added here, in the same change.**
-//! `tests/iam_policy.rs` fails when an action is missing from a rendered document.
+//! `tests/it/iam_policy.rs` fails when an action is missing from a rendered document.
 
 use std::fmt;
 
@@ -16,6 +16,63 @@ pub enum Caller {
     PermissionsRole,
 }
 
+/// Whether something only reads AWS or may change it: a step (does it run in the
+/// read-only workflows, as the read-only role?) or one action (see [`Access::of_action`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// Verbs of actions that only read. Each must be followed by an upper-case letter
+/// (`GetRole`, `ListAliases`), so an unrelated name that merely starts alike is no read.
+const READ_VERBS: [&str; 6] = ["BatchGet", "Get", "List", "Describe", "Filter", "Lookup"];
+
+/// Actions named like reads that hand out credentials or secret values: a read-only
+/// role must never hold them, so the rule counts them as writes.
+const GRANTING_READS: [&str; 8] = [
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:BatchGetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "sts:GetSessionToken",
+    "sts:GetFederationToken",
+    "ecr:GetAuthorizationToken",
+];
+
+impl Access {
+    /// What an action does, from its name alone: `Read` for `service:Verb…` with a verb
+    /// of [`READ_VERBS`] (and API Gateway's HTTP `apigateway:GET`), unless it hands out
+    /// credentials or secrets; anything else — including a name that is not
+    /// `service:Action` — is `Write`.
+    pub fn of_action(action: &str) -> Access {
+        let Some((service, name)) = action.split_once(':') else {
+            return Access::Write;
+        };
+        if service.is_empty() || GRANTING_READS.contains(&action) {
+            return Access::Write;
+        }
+        if service == "apigateway" {
+            return if name == "GET" {
+                Access::Read
+            } else {
+                Access::Write
+            };
+        }
+        let read = READ_VERBS.iter().any(|verb| {
+            name.strip_prefix(verb)
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(|next| next.is_ascii_uppercase())
+        });
+        if read {
+            Access::Read
+        } else {
+            Access::Write
+        }
+    }
+}
+
 /// What an action applies to. `policy` turns each kind into concrete ARNs for one
 /// account and region; [`Res::patterns`] shows the shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,7 +80,8 @@ pub enum Res {
     /// The API has no resource-level permissions (e.g. `tag:GetResources`,
     /// `cloudwatch:GetMetricData`, `elasticloadbalancing:Describe*`): `*` is the only form.
     Unscoped,
-    /// The permissions role itself (for the agent's `sts:AssumeRole`).
+    /// The roles the agent assumes (for its `sts:AssumeRole`): the permissions role, and
+    /// the read-only role when there is one.
     PermissionsRole,
     /// Any Lambda function of the account and region, including `:version` / `:alias`
     /// qualified ARNs (function names start with the scope id, so there is no prefix).
@@ -83,12 +141,15 @@ impl Res {
     /// `{state_bucket}`, `{state_key_prefix}`, `{secret_prefix}`, `{permissions_boundary}`
     /// (the boundary's ARN, in conditions and the renderer's Deny). Lists (one pattern per
     /// value; none → no statement): `{layer_account}`, `{execution_role_prefix}`,
-    /// `{hosted_zone_id}`, `{assets_bucket}`, `{ecr_repository}` (and `{protected_role}`,
-    /// used by the renderer's Deny statement).
+    /// `{hosted_zone_id}`, `{assets_bucket}`, `{ecr_repository}`, `{read_role}` (none or
+    /// the read-only role) and `{protected_role}` (used by the renderer's Deny statement).
     pub fn patterns(self) -> &'static [&'static str] {
         match self {
             Res::Unscoped => &["*"],
-            Res::PermissionsRole => &["arn:{partition}:iam::{account}:role/{permissions_role}"],
+            Res::PermissionsRole => &[
+                "arn:{partition}:iam::{account}:role/{permissions_role}",
+                "arn:{partition}:iam::{account}:role/{read_role}",
+            ],
             Res::Function => &["arn:{partition}:lambda:{region}:{account}:function:*"],
             Res::Layer => &["arn:{partition}:lambda:{region}:{layer_account}:layer:*:*"],
             Res::ExecutionRole
@@ -156,7 +217,20 @@ pub struct StepPermissions {
     pub binary: &'static str,
     /// Whose credentials make these calls.
     pub caller: Caller,
+    /// `Read`: the step runs in the read-only workflows (those with
+    /// `ASSUME_ROLE_ACCESS: read`), so the read-only role's document holds its calls
+    /// (the agent's own calls stay in the `assume` document). `Write`: it runs only
+    /// where the workflow may change AWS, as the permissions role.
+    pub access: Access,
     pub calls: &'static [Call],
+}
+
+impl StepPermissions {
+    /// Whether its calls are made as the read-only role (when the IAM provider has one),
+    /// hence belong in that role's document.
+    pub fn runs_as_read_role(&self) -> bool {
+        self.caller == Caller::PermissionsRole && self.access == Access::Read
+    }
 }
 
 use Res::*;
@@ -181,6 +255,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "assume-role-step",
         caller: Caller::Agent,
+        access: Access::Read,
         calls: &[
             ("sts:AssumeRole", PermissionsRole),
             // Only used with ASSUME_ROLE_SESSION_TAGS=true.
@@ -191,21 +266,25 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "fetch-scope-config",
         caller: Caller::PermissionsRole,
+        access: Access::Read,
         calls: &[],
     },
     StepPermissions {
         binary: "build-scope-context",
         caller: Caller::PermissionsRole,
+        access: Access::Read,
         calls: &[],
     },
     StepPermissions {
         binary: "build-deployment-context",
         caller: Caller::PermissionsRole,
+        access: Access::Read,
         calls: &[("lambda:ListVersionsByFunction", Function)],
     },
     StepPermissions {
         binary: "ensure-ecr-pull-policy",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         calls: &[
             ("ecr:GetRepositoryPolicy", EcrRepository),
             ("ecr:SetRepositoryPolicy", EcrRepository),
@@ -214,6 +293,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "update-function-code",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         calls: &[
             ("lambda:UpdateFunctionCode", Function),
             ("lambda:GetFunctionConfiguration", Function),
@@ -226,6 +306,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "update-function-configuration",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         calls: &[
             ("lambda:UpdateFunctionConfiguration", Function),
             ("lambda:GetFunctionConfiguration", Function),
@@ -242,6 +323,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "publish-version",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         calls: &[
             ("lambda:PublishVersion", Function),
             ("lambda:GetFunctionConfiguration", Function),
@@ -250,6 +332,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "update-alias",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         calls: &[
             ("lambda:GetAlias", Function),
             ("lambda:CreateAlias", Function),
@@ -263,16 +346,19 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "wait-provisioned-concurrency",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         calls: &[("lambda:GetProvisionedConcurrencyConfig", Function)],
     },
     StepPermissions {
         binary: "resolve-placeholder-image",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         calls: &[("ecr:DescribeImages", EcrRepository)],
     },
     StepPermissions {
         binary: "compose-tofu",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         // Private scopes without ALB_RULE_PRIORITY: the listener's rules, to allocate one.
         // Applies: which of the scope's resources already exist (import blocks).
         calls: &[
@@ -291,6 +377,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "tofu-step",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         calls: &[
             // S3 backend (use_lockfile=true): state and lock objects only.
             ("s3:ListBucket", StateBucket),
@@ -423,6 +510,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "diagnose",
         caller: Caller::PermissionsRole,
+        access: Access::Read,
         calls: &[
             ("sts:GetCallerIdentity", Unscoped),
             ("lambda:GetFunction", Function),
@@ -441,6 +529,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "log-read",
         caller: Caller::PermissionsRole,
+        access: Access::Read,
         calls: &[
             ("tag:GetResources", Unscoped),
             ("logs:FilterLogEvents", FunctionLogGroup),
@@ -452,6 +541,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "metric-read",
         caller: Caller::PermissionsRole,
+        access: Access::Read,
         calls: &[
             ("tag:GetResources", Unscoped),
             ("cloudwatch:GetMetricData", Unscoped),
@@ -462,6 +552,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "instance-data",
         caller: Caller::PermissionsRole,
+        access: Access::Read,
         calls: &[
             ("tag:GetResources", Unscoped),
             ("lambda:ListVersionsByFunction", Function),
@@ -473,18 +564,21 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "generate-domain",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         // The zone name comes from configuration; only np is called.
         calls: &[],
     },
     StepPermissions {
         binary: "store-scope-metadata",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         // Only np (nrn patch) is called.
         calls: &[],
     },
     StepPermissions {
         binary: "delete-scope-secrets",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         calls: &[
             ("secretsmanager:ListSecrets", Unscoped),
             ("secretsmanager:DeleteSecret", Secret),
@@ -493,11 +587,13 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
         binary: "invoke-function",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         calls: &[("lambda:InvokeFunction", Function)],
     },
     StepPermissions {
         binary: "adjust-concurrency",
         caller: Caller::PermissionsRole,
+        access: Access::Write,
         calls: &[
             ("lambda:PutProvisionedConcurrencyConfig", Function),
             ("lambda:GetProvisionedConcurrencyConfig", Function),
@@ -519,6 +615,18 @@ pub fn calls_of(caller: Caller) -> Vec<Call> {
     let mut calls: Vec<Call> = STEP_ACTIONS
         .iter()
         .filter(|step| step.caller == caller)
+        .flat_map(|step| step.calls.iter().copied())
+        .collect();
+    calls.sort();
+    calls.dedup();
+    calls
+}
+
+/// Every (action, resource) the read-only role needs, deduplicated and sorted.
+pub fn read_role_calls() -> Vec<Call> {
+    let mut calls: Vec<Call> = STEP_ACTIONS
+        .iter()
+        .filter(|step| step.runs_as_read_role())
         .flat_map(|step| step.calls.iter().copied())
         .collect();
     calls.sort();
@@ -576,6 +684,71 @@ mod tests {
             );
         }
         assert!(calls_of(Caller::Agent).contains(&("sts:AssumeRole", Res::PermissionsRole)));
+    }
+
+    #[test]
+    fn the_rule_tells_reads_from_writes_by_the_verb() {
+        for read in [
+            "lambda:GetFunction",
+            "lambda:ListVersionsByFunction",
+            "ecr:BatchGetImage",
+            "elasticloadbalancing:DescribeTargetHealth",
+            "logs:FilterLogEvents",
+            "cloudtrail:LookupEvents",
+            "tag:GetResources",
+            "apigateway:GET",
+            "sts:GetCallerIdentity",
+        ] {
+            assert_eq!(Access::of_action(read), Access::Read, "{read}");
+        }
+        for write in [
+            "lambda:UpdateFunctionCode",
+            "lambda:DeleteFunction",
+            "lambda:InvokeFunction",
+            "lambda:PutFunctionConcurrency",
+            "iam:PassRole",
+            "iam:TagRole",
+            "s3:PutObject",
+            "sts:AssumeRole",
+            "apigateway:POST",
+            "apigateway:DELETE",
+            "apigateway:Get",
+            // Named like reads, but hand out secrets or credentials.
+            "secretsmanager:GetSecretValue",
+            "ecr:GetAuthorizationToken",
+            "sts:GetSessionToken",
+            // A verb must be the whole first word.
+            "foo:Getaway",
+            "foo:Listen",
+            "foo:Get",
+            // Not an action at all.
+            "GetRole",
+            ":GetRole",
+            "",
+        ] {
+            assert_eq!(Access::of_action(write), Access::Write, "{write:?}");
+        }
+    }
+
+    #[test]
+    fn the_read_role_makes_only_reads() {
+        let calls = read_role_calls();
+        assert!(!calls.is_empty());
+        for (action, _) in &calls {
+            assert_eq!(
+                Access::of_action(action),
+                Access::Read,
+                "{action} is in the read-only role's calls"
+            );
+        }
+        for telemetry in ["log-read", "metric-read", "instance-data", "diagnose"] {
+            assert!(for_binary(telemetry).unwrap().runs_as_read_role(), "{telemetry}");
+        }
+        for writer in ["tofu-step", "update-function-code", "adjust-concurrency"] {
+            assert!(!for_binary(writer).unwrap().runs_as_read_role(), "{writer}");
+        }
+        // The agent's own calls belong to the assume document, whatever the workflow.
+        assert!(!for_binary("assume-role-step").unwrap().runs_as_read_role());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 (function s9001-shop-api), as if an earlier apply had made them and the state was lost,
 and prints their ids as JSON (a private scope's listener included). Usage:
 adoptable_scope.py public|private
-(set-up for tests/tofu_modules.rs; one boto3 process instead of a CLI call per resource)."""
+(set-up for tests/it/tofu_modules.rs; one boto3 process instead of a CLI call per resource)."""
 import io
 import json
 import sys

@@ -1,0 +1,788 @@
+//! `iam-policy` and the documents it renders: no wildcard action, no `Resource: "*"` but
+//! for APIs without resource-level permissions, no wildcard account, `iam:PassRole` only
+//! to Lambda, every action of the permissions table present, each document under IAM's
+//! 6,144-character limit; and the command line (files, commands, usage errors).
+
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use lambda_scope::permissions::{self, Caller};
+use lambda_scope::policy::{self, Document, PolicyInputs, MAX_POLICY_CHARS};
+use serde_json::Value;
+
+const ACCOUNT: &str = "123456789012";
+const LAYER_ACCOUNT: &str = "210987654321";
+const REGION: &str = "eu-west-1";
+
+/// APIs that have no resource-level permissions: `Resource: "*"` is their only form.
+/// Written here independently of the table, so the table cannot quietly widen a scope.
+fn unscopable(action: &str) -> bool {
+    matches!(
+        action,
+        "sts:GetCallerIdentity"
+            | "tag:GetResources"
+            | "cloudwatch:GetMetricData"
+            | "secretsmanager:ListSecrets"
+            | "ec2:DescribeSecurityGroups"
+            | "ec2:DescribeSubnets"
+            | "ec2:DescribeVpcs"
+    ) || action.starts_with("elasticloadbalancing:Describe")
+}
+
+/// What the execution roles' boundary grants on `*`: X-Ray has no resource-level
+/// permissions, and Lambda's network interface calls are authorized as
+/// AWSLambdaVPCAccessExecutionRole grants them.
+fn unscopable_in_the_boundary(action: &str) -> bool {
+    matches!(
+        action,
+        "xray:PutTraceSegments"
+            | "xray:PutTelemetryRecords"
+            | "ec2:CreateNetworkInterface"
+            | "ec2:DeleteNetworkInterface"
+            | "ec2:DescribeNetworkInterfaces"
+            | "ec2:DescribeSubnets"
+            | "ec2:AssignPrivateIpAddresses"
+            | "ec2:UnassignPrivateIpAddresses"
+    )
+}
+
+/// The IAM calls that write permissions onto a role.
+const ROLE_WRITING: [&str; 4] = [
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+];
+
+/// Whether an IAM resource pattern (`*` and `?` wildcards) matches an ARN.
+fn glob_matches(pattern: &str, arn: &str) -> bool {
+    fn go(p: &[u8], s: &[u8]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&p[1..], s) || (!s.is_empty() && go(p, &s[1..])),
+            (Some(b'?'), Some(_)) => go(&p[1..], &s[1..]),
+            (Some(a), Some(b)) if a == b => go(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    go(pattern.as_bytes(), arn.as_bytes())
+}
+
+fn minimal() -> PolicyInputs {
+    PolicyInputs::new(ACCOUNT, REGION, "acme-tofu-state")
+}
+
+fn everything() -> PolicyInputs {
+    let mut inputs = minimal();
+    inputs.ecr_repositories = vec!["lambda-placeholder".into(), "apps/orders".into()];
+    inputs.assets_buckets = vec!["acme-lambda-assets".into()];
+    inputs.hosted_zone_ids = vec!["Z0123456789ABCDEFGHIJ".into()];
+    inputs.layer_accounts = vec![LAYER_ACCOUNT.into()];
+    inputs.protected_roles = vec!["nullplatform-prod-agent-role".into()];
+    inputs
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items.iter().flat_map(strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn statements(document: &Document) -> Vec<Value> {
+    document.policy["Statement"].as_array().unwrap().clone()
+}
+
+fn all_documents() -> Vec<(String, Vec<Document>)> {
+    vec![
+        ("minimal".into(), policy::render(&minimal()).unwrap()),
+        ("everything".into(), policy::render(&everything()).unwrap()),
+    ]
+}
+
+#[test]
+fn no_wildcard_actions() {
+    for (case, documents) in all_documents() {
+        for document in &documents {
+            for statement in statements(document) {
+                for action in strings(&statement["Action"]) {
+                    assert_ne!(action, "*", "{case}/{}: Action *", document.name);
+                    assert!(
+                        !action.contains('*'),
+                        "{case}/{}: wildcard action {action}",
+                        document.name
+                    );
+                    assert!(action.contains(':'), "{action}");
+                }
+                assert!(statement.get("NotAction").is_none());
+                assert!(statement.get("NotResource").is_none());
+            }
+        }
+    }
+}
+
+#[test]
+fn resource_star_only_where_the_api_cannot_be_scoped() {
+    for (case, documents) in all_documents() {
+        for document in &documents {
+            for statement in statements(document) {
+                let resources = strings(&statement["Resource"]);
+                assert!(!resources.is_empty());
+                if resources.iter().any(|r| r == "*") {
+                    assert_eq!(resources, ["*"], "{case}: * mixed with ARNs");
+                    for action in strings(&statement["Action"]) {
+                        assert!(
+                            unscopable(&action)
+                                || (document.name == "boundary"
+                                    && unscopable_in_the_boundary(&action)),
+                            "{case}/{}: {action} supports resource scoping but got Resource *",
+                            document.name
+                        );
+                    }
+                }
+                for arn in resources.iter().filter(|r| *r != "*") {
+                    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+                    assert_eq!(parts.len(), 6, "{arn}");
+                    assert_eq!(parts[0], "arn");
+                    assert_eq!(parts[1], "aws", "{arn}: partition");
+                    let (service, region, account) = (parts[2], parts[3], parts[4]);
+                    match service {
+                        "lambda" | "logs" | "ecr" | "secretsmanager" | "elasticloadbalancing" => {
+                            assert_eq!(region, REGION, "{arn}: region");
+                            assert!(
+                                account == ACCOUNT
+                                    || (account == LAYER_ACCOUNT && arn.contains(":layer:")),
+                                "{arn}: account must be concrete"
+                            );
+                        }
+                        "iam" => {
+                            assert_eq!(account, ACCOUNT, "{arn}");
+                            // Only a Deny may name every role (no role loses its boundary).
+                            assert!(
+                                statement["Effect"] == "Deny" || !arn.ends_with(":role/*"),
+                                "{arn}: every role"
+                            );
+                        }
+                        "apigateway" => assert_eq!(region, REGION, "{arn}"),
+                        "s3" | "route53" => {}
+                        other => panic!("{arn}: unexpected service {other}"),
+                    }
+                    assert!(!arn.contains('{'), "{arn}: placeholder left");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn s3_is_limited_to_state_lock_and_asset_objects() {
+    let documents = policy::render(&everything()).unwrap();
+    let storage = documents.iter().find(|d| d.name == "storage").unwrap();
+    let mut s3 = BTreeSet::new();
+    for statement in statements(storage) {
+        if strings(&statement["Action"])
+            .iter()
+            .any(|a| a.starts_with("s3:"))
+        {
+            s3.extend(strings(&statement["Resource"]));
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "arn:aws:s3:::acme-tofu-state",
+        "arn:aws:s3:::acme-tofu-state/lambda/*/terraform.tfstate",
+        "arn:aws:s3:::acme-tofu-state/lambda/*/terraform.tfstate.tflock",
+        "arn:aws:s3:::acme-lambda-assets/*",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(s3, expected);
+    // Only the lock object may be deleted.
+    for statement in statements(storage) {
+        if strings(&statement["Action"]).contains(&"s3:DeleteObject".to_string()) {
+            assert_eq!(
+                strings(&statement["Resource"]),
+                ["arn:aws:s3:::acme-tofu-state/lambda/*/terraform.tfstate.tflock"]
+            );
+        }
+    }
+}
+
+#[test]
+fn pass_role_only_to_lambda_and_attach_only_lambda_policies() {
+    for (case, documents) in all_documents() {
+        let mut seen_pass_role = false;
+        for document in &documents {
+            for statement in statements(document) {
+                let actions = strings(&statement["Action"]);
+                let allow = statement["Effect"] == "Allow";
+                if allow && actions.contains(&"iam:PassRole".to_string()) {
+                    seen_pass_role = true;
+                    assert_eq!(
+                        actions,
+                        ["iam:PassRole"],
+                        "{case}: PassRole shares a statement"
+                    );
+                    assert_eq!(
+                        statement["Condition"]["StringEquals"]["iam:PassedToService"],
+                        "lambda.amazonaws.com",
+                        "{case}: PassRole without the Lambda condition"
+                    );
+                }
+                if allow && actions.contains(&"iam:AttachRolePolicy".to_string()) {
+                    let allowed = strings(&statement["Condition"]["ArnEquals"]["iam:PolicyARN"]);
+                    assert!(
+                        !allowed.is_empty(),
+                        "{case}: AttachRolePolicy without a policy condition"
+                    );
+                    for arn in allowed {
+                        assert!(
+                            arn.starts_with("arn:aws:iam::aws:policy/service-role/AWSLambda"),
+                            "{arn}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(seen_pass_role, "{case}: no PassRole statement");
+    }
+}
+
+#[test]
+fn the_scope_roles_themselves_are_denied() {
+    let documents = policy::render(&everything()).unwrap();
+    let iam = documents.iter().find(|d| d.name == "iam").unwrap();
+    let deny = statements(iam)
+        .into_iter()
+        .find(|s| s["Effect"] == "Deny")
+        .expect("a Deny statement");
+    let resources = strings(&deny["Resource"]);
+    assert!(resources.contains(&format!(
+        "arn:aws:iam::{ACCOUNT}:role/nullplatform-lambda-scope"
+    )));
+    assert!(resources.contains(&format!(
+        "arn:aws:iam::{ACCOUNT}:role/nullplatform-prod-agent-role"
+    )));
+    let denied = strings(&deny["Action"]);
+    for action in [
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:PassRole",
+        "iam:UpdateAssumeRolePolicy",
+    ] {
+        assert!(
+            denied.contains(&action.to_string()),
+            "{action} not denied on the scope roles"
+        );
+    }
+}
+
+#[test]
+fn role_writing_calls_are_allowed_only_with_the_boundary() {
+    for (case, inputs) in [("minimal", minimal()), ("everything", everything())] {
+        let documents = policy::render(&inputs).unwrap();
+        let mut seen = BTreeSet::new();
+        for document in &documents {
+            for statement in statements(document) {
+                if statement["Effect"] != "Allow" {
+                    continue;
+                }
+                for action in strings(&statement["Action"]) {
+                    if !ROLE_WRITING.contains(&action.as_str()) {
+                        continue;
+                    }
+                    seen.insert(action.clone());
+                    assert_eq!(
+                        statement["Condition"]["StringEquals"]["iam:PermissionsBoundary"],
+                        inputs.permissions_boundary.as_str(),
+                        "{case}/{}: {action} allowed without the boundary condition: {statement}",
+                        document.name
+                    );
+                }
+            }
+        }
+        assert_eq!(seen.len(), ROLE_WRITING.len(), "{case}: {seen:?}");
+    }
+}
+
+#[test]
+fn the_boundary_stays_on_every_role_and_cannot_be_rewritten() {
+    let inputs = everything();
+    let documents = policy::render(&inputs).unwrap();
+    let all: Vec<Value> = documents.iter().flat_map(statements).collect();
+    let denies = |action: &str, resource: &str| {
+        all.iter().any(|s| {
+            s["Effect"] == "Deny"
+                && strings(&s["Action"]).iter().any(|a| a == action)
+                && s.get("Condition").is_none()
+                && strings(&s["Resource"])
+                    .iter()
+                    .any(|pattern| glob_matches(pattern, resource))
+        })
+    };
+    for role in ["np-lambda-orders-role", "any-role-at-all"] {
+        assert!(
+            denies(
+                "iam:DeleteRolePermissionsBoundary",
+                &format!("arn:aws:iam::{ACCOUNT}:role/{role}")
+            ),
+            "removing the boundary from {role} is not denied"
+        );
+    }
+    for action in [
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:DeletePolicyVersion",
+        "iam:DeletePolicy",
+    ] {
+        assert!(
+            denies(action, &inputs.permissions_boundary),
+            "{action} on the boundary policy is not denied"
+        );
+    }
+    for statement in all.iter().filter(|s| s["Effect"] == "Allow") {
+        for action in strings(&statement["Action"]) {
+            assert!(
+                !action.ends_with("PolicyVersion") && action != "iam:DeleteRolePermissionsBoundary",
+                "{action} is allowed"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_allowed_role_pattern_matches_the_scope_roles_or_other_scopes_roles() {
+    let mut inputs = everything();
+    inputs.permissions_role = "nullplatform-prod-lambda-scope".into();
+    let documents = policy::render(&inputs).unwrap();
+    let role = |name: &str| format!("arn:aws:iam::{ACCOUNT}:role/{name}");
+    let outside = [
+        role("nullplatform-prod-lambda-scope"),
+        role("nullplatform-prod-agent-role"),
+        // Other scopes' and nullplatform's own roles share the nullplatform- prefix.
+        role("nullplatform-k8s-scope-7-role"),
+        role("nullplatform-telemetry"),
+    ];
+    let mut execution_role_covered = false;
+    // (`assume` is the agent's: it names the permissions role, to assume it.)
+    for document in documents.iter().filter(|d| d.name != "assume") {
+        for statement in statements(document) {
+            if statement["Effect"] != "Allow" {
+                continue;
+            }
+            for pattern in strings(&statement["Resource"]) {
+                if !pattern.starts_with("arn:aws:iam::") {
+                    continue;
+                }
+                for arn in &outside {
+                    assert!(
+                        !glob_matches(&pattern, arn),
+                        "{}: {pattern} matches {arn}",
+                        document.name
+                    );
+                }
+                execution_role_covered |= glob_matches(&pattern, &role("np-lambda-s7-orders-role"));
+            }
+        }
+    }
+    assert!(execution_role_covered, "execution roles are not covered");
+}
+
+#[test]
+fn the_boundary_allows_only_what_a_scope_function_needs() {
+    let documents = policy::render(&everything()).unwrap();
+    let boundary = documents.iter().find(|d| d.name == "boundary").unwrap();
+    let mut actions = BTreeSet::new();
+    for statement in statements(boundary) {
+        assert_eq!(statement["Effect"], "Allow");
+        assert!(statement.get("Condition").is_none());
+        let granted = strings(&statement["Action"]);
+        for resource in strings(&statement["Resource"]) {
+            if resource == "*" {
+                continue;
+            }
+            for action in &granted {
+                let expected = if action.starts_with("logs:") {
+                    format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/")
+                } else if action.starts_with("secretsmanager:") {
+                    format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:nullplatform/")
+                } else {
+                    panic!("{action} on {resource}")
+                };
+                assert!(resource.starts_with(&expected), "{action} on {resource}");
+            }
+        }
+        actions.extend(granted);
+    }
+    let expected: BTreeSet<String> = [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:UnassignPrivateIpAddresses",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(actions, expected);
+}
+
+#[test]
+fn every_action_of_the_table_is_allowed() {
+    for (case, documents) in all_documents() {
+        let allowed = |names: &[&str]| -> BTreeSet<String> {
+            documents
+                .iter()
+                .filter(|d| names.contains(&d.name))
+                .flat_map(statements)
+                .filter(|s| s["Effect"] == "Allow")
+                .flat_map(|s| strings(&s["Action"]))
+                .collect()
+        };
+        let role = allowed(&["lambda", "iam", "networking", "storage"]);
+        let agent = allowed(&["assume"]);
+        for step in permissions::STEP_ACTIONS {
+            let granted = if step.caller == Caller::Agent {
+                &agent
+            } else {
+                &role
+            };
+            for (action, _) in step.calls {
+                assert!(
+                    granted.contains(*action),
+                    "{case}: {} calls {action}, which no document allows",
+                    step.binary
+                );
+            }
+        }
+        // The agent document grants nothing but assuming the role (and who-am-I).
+        assert_eq!(
+            agent,
+            ["sts:AssumeRole", "sts:GetCallerIdentity", "sts:TagSession"]
+                .into_iter()
+                .map(String::from)
+                .collect()
+        );
+        assert!(
+            !role.contains("sts:AssumeRole"),
+            "the permissions role must not chain further"
+        );
+    }
+}
+
+#[test]
+fn each_document_is_under_the_size_limit() {
+    for (case, documents) in all_documents() {
+        assert_eq!(documents.len(), 6, "{case}");
+        for document in &documents {
+            let pretty = document.text().len();
+            let compact = document.policy.to_string().len();
+            assert!(
+                pretty < MAX_POLICY_CHARS,
+                "{case}/{}: {pretty} chars",
+                document.name
+            );
+            assert!(compact < MAX_POLICY_CHARS);
+        }
+    }
+    // Too many values to fit is an error, not a document IAM rejects later.
+    let mut huge = minimal();
+    huge.ecr_repositories = (0..400).map(|i| format!("team-{i}/service-{i}")).collect();
+    let err = policy::render(&huge).expect_err("too big");
+    assert!(err.what.contains("6144"), "{}", err.what);
+}
+
+#[test]
+fn the_partition_follows_the_region() {
+    let documents =
+        policy::render(&PolicyInputs::new(ACCOUNT, "cn-north-1", "acme-tofu-state")).unwrap();
+    for document in &documents {
+        for statement in statements(document) {
+            for arn in strings(&statement["Resource"]).iter().filter(|r| *r != "*") {
+                assert!(arn.starts_with("arn:aws-cn:"), "{arn}");
+            }
+        }
+    }
+}
+
+// --- the command line -----------------------------------------------------------
+
+fn iam_policy(args: &[&str]) -> std::process::Output {
+    Command::new(crate::common::bin_dir().join("iam-policy"))
+        .args(args)
+        .output()
+        .expect("run iam-policy")
+}
+
+#[test]
+fn render_saves_the_documents_and_prints_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("policies");
+    let out = iam_policy(&[
+        "render",
+        "--account",
+        ACCOUNT,
+        "--region",
+        REGION,
+        "--state-bucket",
+        "acme-tofu-state",
+        "--permissions-role-name",
+        "lambda-scope-role",
+        "--agent-role-name",
+        "agent-role",
+        "--output",
+        out_dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in [
+        "lambda",
+        "iam",
+        "networking",
+        "storage",
+        "assume",
+        "boundary",
+    ] {
+        let file = out_dir.join(format!("lambda-scope-{name}.json"));
+        let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert_eq!(saved["Version"], "2012-10-17");
+        let file_arg = format!("file://{}", file.display());
+        if name == "boundary" {
+            assert!(stdout.contains(&format!(
+                "aws iam create-policy --policy-name lambda-scope-boundary --policy-document {file_arg}"
+            )), "{stdout}");
+            assert!(
+                !stdout.contains(
+                    "--policy-arn arn:aws:iam::123456789012:policy/lambda-scope-boundary"
+                ),
+                "the boundary is attached to the permissions role"
+            );
+            let iam: Value = serde_json::from_str(
+                &std::fs::read_to_string(out_dir.join("lambda-scope-iam.json")).unwrap(),
+            )
+            .unwrap();
+            assert!(
+                iam.to_string().contains(&format!(
+                    "arn:aws:iam::{ACCOUNT}:policy/lambda-scope-boundary"
+                )),
+                "the iam document does not require the created boundary"
+            );
+        } else if name == "assume" {
+            assert!(stdout.contains(&format!(
+                "aws iam put-role-policy --role-name agent-role --policy-name lambda-scope-assume --policy-document {file_arg}"
+            )), "{stdout}");
+        } else {
+            assert!(stdout.contains(&format!(
+                "aws iam create-policy --policy-name lambda-scope-{name} --policy-document {file_arg}"
+            )), "{stdout}");
+            assert!(stdout.contains(&format!(
+                "aws iam attach-role-policy --role-name lambda-scope-role --policy-arn arn:aws:iam::{ACCOUNT}:policy/lambda-scope-{name}"
+            )), "{stdout}");
+        }
+    }
+    assert!(
+        stdout.contains("no --assets-bucket given"),
+        "the Zip caveat is said"
+    );
+}
+
+#[test]
+fn bad_input_fails_with_exit_2_before_writing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("policies");
+    for (flag, value) in [
+        ("--account", "12345"),
+        ("--account", "*"),
+        ("--region", "mars"),
+        ("--state-bucket", "Not_A_Bucket"),
+        ("--execution-role-prefix", "np-*"),
+        ("--execution-role-prefix", "nullplatform-"),
+        (
+            "--permissions-boundary-arn",
+            "arn:aws:iam::123456789012:role/boundary",
+        ),
+        (
+            "--permissions-boundary-arn",
+            "arn:aws:iam::210987654321:policy/boundary",
+        ),
+    ] {
+        let mut args = vec!["render", "--output", out_dir.to_str().unwrap()];
+        for (name, good) in [
+            ("--account", ACCOUNT),
+            ("--region", REGION),
+            ("--state-bucket", "acme-tofu-state"),
+        ] {
+            if name != flag {
+                args.extend([name, good]);
+            }
+        }
+        args.extend([flag, value]);
+        let out = iam_policy(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {stderr}");
+        assert!(
+            stderr.contains("❌") && stderr.contains("💡") && stderr.contains("🔧"),
+            "{stderr}"
+        );
+        assert!(stderr.contains(flag), "{stderr}");
+        assert!(
+            !out_dir.exists(),
+            "{flag} {value}: files written despite the error"
+        );
+    }
+}
+
+#[test]
+fn actions_lists_every_binary_and_its_calls() {
+    let out = iam_policy(&["actions"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for step in permissions::STEP_ACTIONS {
+        assert!(text.contains(step.binary), "{} missing", step.binary);
+        for (action, _) in step.calls {
+            assert!(text.contains(action));
+        }
+    }
+    let out = iam_policy(&[
+        "actions",
+        "--binary",
+        "ensure-ecr-pull-policy",
+        "--format",
+        "json",
+    ]);
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed[0]["binary"], "ensure-ecr-pull-policy");
+    let actions: Vec<String> = listed[0]["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        ["ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy"]
+    );
+    let out = iam_policy(&["actions", "--binary", "no-such-step"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("known binaries"));
+}
+
+#[test]
+fn help_explains_the_commands() {
+    let out = iam_policy(&["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in ["render", "actions", "template", "src/permissions.rs"] {
+        assert!(text.contains(word), "--help lacks {word}:\n{text}");
+    }
+    let out = iam_policy(&["render", "--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--account",
+        "--region",
+        "--state-bucket",
+        "--execution-role-prefix",
+        "--ecr-repository",
+        "--secret-prefix",
+        "--output",
+    ] {
+        assert!(text.contains(flag), "render --help lacks {flag}");
+    }
+}
+
+/// The AWS calls each data source of the scope's modules makes when tofu reads it
+/// (the aws provider's read functions). A data source missing here fails the test
+/// below, so a new lookup is never added without its permissions.
+const DATA_SOURCE_CALLS: &[(&str, &[&str])] = &[
+    // Answered for any credentials: no IAM action authorizes it.
+    ("aws_caller_identity", &[]),
+    ("aws_partition", &[]),
+    // Rendered locally.
+    ("aws_iam_policy_document", &[]),
+    (
+        "aws_lb_listener",
+        &[
+            "elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeTags",
+        ],
+    ),
+    (
+        "aws_lb",
+        &[
+            "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeLoadBalancerAttributes",
+            "elasticloadbalancing:DescribeTags",
+        ],
+    ),
+];
+
+fn tf_files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(tf_files_under(&path));
+        } else if path.extension().is_some_and(|e| e == "tf") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn the_lookups_of_the_scope_modules_are_allowed_to_tofu_step() {
+    let tofu = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tofu");
+    let mut kinds = BTreeSet::new();
+    for file in tf_files_under(&tofu) {
+        let body = hcl::parse(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for block in body.blocks().filter(|b| b.identifier() == "data") {
+            kinds.insert(block.labels()[0].as_str().to_string());
+        }
+    }
+    assert!(kinds.contains("aws_lb"), "{kinds:?}");
+    let tofu_step: BTreeSet<&str> = permissions::STEP_ACTIONS
+        .iter()
+        .find(|step| step.binary == "tofu-step")
+        .expect("no tofu-step row")
+        .calls
+        .iter()
+        .map(|(action, _)| *action)
+        .collect();
+    for (case, documents) in all_documents() {
+        let granted: BTreeSet<String> = documents
+            .iter()
+            .filter(|d| ["lambda", "iam", "networking", "storage"].contains(&d.name))
+            .flat_map(statements)
+            .filter(|s| s["Effect"] == "Allow")
+            .flat_map(|s| strings(&s["Action"]))
+            .collect();
+        for kind in &kinds {
+            let (_, calls) = DATA_SOURCE_CALLS
+                .iter()
+                .find(|(name, _)| name == kind)
+                .unwrap_or_else(|| {
+                    panic!("data \"{kind}\": add the calls it makes to DATA_SOURCE_CALLS")
+                });
+            for action in *calls {
+                assert!(
+                    tofu_step.contains(action),
+                    "data \"{kind}\" calls {action}: not in tofu-step's row of src/permissions.rs"
+                );
+                assert!(granted.contains(*action), "{case}: {action} not allowed");
+            }
+        }
+    }
+}

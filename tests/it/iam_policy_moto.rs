@@ -1,0 +1,687 @@
+//! The rendered policies enforced by a real IAM evaluator: moto server in auth mode. An
+//! agent user holding only the `assume` document assumes the permissions role (trusting it
+//! by ARN, with an ExternalId); the role holds only the four rendered documents; calls the
+//! policy allows succeed and calls outside it are denied (HTTP 403 / AccessDenied).
+//!
+//! Emulator limits (moto 5.x), worked around here and not in the product:
+//! - moto authorizes with the real resource ARN only for S3 (bucket/object), IAM roles that
+//!   exist, and sts:AssumeRole; every other service is checked against `Resource: "*"`, so a
+//!   correctly scoped Allow (Lambda, ECR, Logs, Secrets Manager, ELB, Route 53) never
+//!   matches there. Those services are not asserted; the unscoped APIs
+//!   (`secretsmanager:ListSecrets`, `ec2:DescribeSubnets`) are. `tag:GetResources` and
+//!   `cloudwatch:GetMetricData` are not: moto names them `tagging:GetResources` and
+//!   `monitoring:GetMetricData` (endpoint prefixes), which no real policy grants.
+//! - identity-policy Conditions are evaluated without request context (moto 5.2 passes no
+//!   condition values for identity policies, and knows only StringEquals), so a statement's
+//!   Condition never decides: `iam:PassedToService`, `iam:PolicyARN` and
+//!   `iam:PermissionsBoundary` are not evaluated. moto also ignores a role's permissions
+//!   boundary when it authorizes that role's calls. What the boundary condition stops
+//!   (a role created or edited without the boundary) is therefore pinned on the documents
+//!   in tests/it/iam_policy.rs, not here; here: the prefix narrowing, the Deny of removing a
+//!   boundary, and that the step can put the boundary on a role that lacks it.
+//! - IAM calls are authorized against the role's ARN only when the role exists: CreateRole
+//!   is checked against `*`, which no role-scoped Allow matches, so moto refuses every
+//!   CreateRole of this policy, with or without a boundary.
+//! - Lambda GETs fail with SignatureDoesNotMatch in auth mode, `:root` principals are not
+//!   honoured and a trust policy whose only principal is a Service crashes it: the roles
+//!   here trust the agent user by ARN and no Lambda GET is made.
+//! - an `sts:ExternalId` trust condition is checked against a wrong ExternalId but not
+//!   enforced when the request has none; the test asserts the wrong-value case.
+//! - Auth is switched on after set-up with moto's `/moto-api/reset-auth` (count 0).
+
+
+use std::io::{Read, Write};
+use std::process::Output;
+
+use crate::common::{aws_cli, MotoServer};
+use lambda_scope::policy::{self, PolicyInputs};
+use serde_json::{json, Value};
+
+const ACCOUNT: &str = "123456789012"; // moto's default account
+const PERMISSIONS_ROLE: &str = "nullplatform-test-lambda-scope";
+const AGENT_ROLE: &str = "nullplatform-test-agent-role";
+const EXTERNAL_ID: &str = "np-external-7d1e";
+const STATE_BUCKET: &str = "acme-tofu-state";
+
+struct Creds {
+    key: String,
+    secret: String,
+    token: Option<String>,
+}
+
+fn run_as(server: &MotoServer, creds: &Creds, args: &[&str]) -> Output {
+    let mut command = std::process::Command::new(aws_cli());
+    command
+        .args(args)
+        .args(["--output", "json"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", server.endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_ACCESS_KEY_ID", &creds.key)
+        .env("AWS_SECRET_ACCESS_KEY", &creds.secret);
+    if let Some(token) = &creds.token {
+        command.env("AWS_SESSION_TOKEN", token);
+    }
+    command.output().expect("run aws cli")
+}
+
+fn allowed(server: &MotoServer, creds: &Creds, args: &[&str]) -> Value {
+    let out = run_as(server, creds, args);
+    assert!(
+        out.status.success(),
+        "expected {args:?} to be allowed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    if text.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+/// Denied by IAM: the CLI reports the 403's error code (AccessDenied / not authorized).
+fn denied(server: &MotoServer, creds: &Creds, args: &[&str]) {
+    let out = run_as(server, creds, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "expected {args:?} to be denied, it succeeded"
+    );
+    assert!(
+        stderr.contains("AccessDenied")
+            || stderr.contains("is not authorized")
+            || stderr.contains("403"),
+        "{args:?} failed, but not with a 403 denial: {stderr}"
+    );
+    assert!(
+        !stderr.contains("SignatureDoesNotMatch") && !stderr.contains("InvalidClientTokenId"),
+        "{args:?}: an authentication error, not an authorization one: {stderr}"
+    );
+}
+
+/// Turns IAM enforcement on from the next request (moto's reset-auth API).
+fn enforce_iam(server: &MotoServer) {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(
+        stream,
+        "POST /moto-api/reset-auth HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\n0"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 200"),
+        "reset-auth: {response}"
+    );
+}
+
+#[test]
+fn a_role_holding_only_the_rendered_policy_can_do_its_work_and_nothing_else() {
+    let server = MotoServer::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "100000")]);
+
+    // --- set-up, before IAM is enforced ------------------------------------------
+    let mut inputs = PolicyInputs::new(ACCOUNT, "us-east-1", STATE_BUCKET);
+    inputs.permissions_role = PERMISSIONS_ROLE.into();
+    inputs.protected_roles = vec![AGENT_ROLE.into()];
+    let documents = policy::render(&inputs).unwrap();
+    let document = |name: &str| {
+        documents
+            .iter()
+            .find(|d| d.name == name)
+            .unwrap()
+            .policy
+            .to_string()
+    };
+
+    server.aws(&["iam", "create-user", "--user-name", "agent"]);
+    let key = server.aws(&["iam", "create-access-key", "--user-name", "agent"]);
+    let agent = Creds {
+        key: key["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
+        secret: key["AccessKey"]["SecretAccessKey"].as_str().unwrap().into(),
+        token: None,
+    };
+    let agent_arn = format!("arn:aws:iam::{ACCOUNT}:user/agent");
+    server.aws(&[
+        "iam",
+        "put-user-policy",
+        "--user-name",
+        "agent",
+        "--policy-name",
+        "assume",
+        "--policy-document",
+        &document("assume"),
+    ]);
+    let trust_agent = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": agent_arn}, "Action": "sts:AssumeRole",
+    }]});
+    let trust_with_external_id = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": agent_arn}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
+    }]});
+    let role_arn = server.aws(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        PERMISSIONS_ROLE,
+        "--assume-role-policy-document",
+        &trust_with_external_id.to_string(),
+    ])["Role"]["Arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for name in ["lambda", "iam", "networking", "storage"] {
+        let created = server.aws(&[
+            "iam",
+            "create-policy",
+            "--policy-name",
+            &format!("lambda-scope-{name}"),
+            "--policy-document",
+            &document(name),
+        ]);
+        server.aws(&[
+            "iam",
+            "attach-role-policy",
+            "--role-name",
+            PERMISSIONS_ROLE,
+            "--policy-arn",
+            created["Policy"]["Arn"].as_str().unwrap(),
+        ]);
+    }
+    for role in ["np-lambda-orders-role", AGENT_ROLE, "other-team-role"] {
+        server.aws(&[
+            "iam",
+            "create-role",
+            "--role-name",
+            role,
+            "--assume-role-policy-document",
+            &trust_agent.to_string(),
+        ]);
+    }
+    for bucket in [STATE_BUCKET, "other-team-bucket"] {
+        server.aws(&["s3api", "create-bucket", "--bucket", bucket]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("state.json");
+    std::fs::write(&body, r#"{"version":4}"#).unwrap();
+    let body = body.to_str().unwrap();
+    server.aws(&[
+        "s3api",
+        "put-object",
+        "--bucket",
+        "other-team-bucket",
+        "--key",
+        "secret.txt",
+        "--body",
+        body,
+    ]);
+
+    enforce_iam(&server);
+
+    // --- the agent: may assume the permissions role (with the ExternalId), nothing else
+    let session = "np-lambda-1234";
+    // (moto does not enforce the condition when the ExternalId is missing altogether.)
+    denied(
+        &server,
+        &agent,
+        &[
+            "sts",
+            "assume-role",
+            "--role-arn",
+            &role_arn,
+            "--role-session-name",
+            session,
+            "--external-id",
+            "not-the-issued-one",
+        ],
+    );
+    denied(
+        &server,
+        &agent,
+        &[
+            "sts",
+            "assume-role",
+            "--role-arn",
+            &format!("arn:aws:iam::{ACCOUNT}:role/other-team-role"),
+            "--role-session-name",
+            session,
+        ],
+    );
+    denied(&server, &agent, &["s3api", "list-buckets"]);
+    let assumed = allowed(
+        &server,
+        &agent,
+        &[
+            "sts",
+            "assume-role",
+            "--role-arn",
+            &role_arn,
+            "--role-session-name",
+            session,
+            "--external-id",
+            EXTERNAL_ID,
+        ],
+    );
+    let role = Creds {
+        key: assumed["Credentials"]["AccessKeyId"]
+            .as_str()
+            .unwrap()
+            .into(),
+        secret: assumed["Credentials"]["SecretAccessKey"]
+            .as_str()
+            .unwrap()
+            .into(),
+        token: assumed["Credentials"]["SessionToken"]
+            .as_str()
+            .map(String::from),
+    };
+    let me = allowed(&server, &role, &["sts", "get-caller-identity"]);
+    assert_eq!(
+        me["Arn"],
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/{PERMISSIONS_ROLE}/{session}")
+    );
+
+    // --- tofu state: the state and lock objects of a scope, nothing else of the bucket
+    let state_key = "lambda/1234/terraform.tfstate";
+    let lock_key = "lambda/1234/terraform.tfstate.tflock";
+    allowed(
+        &server,
+        &role,
+        &["s3api", "list-objects-v2", "--bucket", STATE_BUCKET],
+    );
+    allowed(
+        &server,
+        &role,
+        &[
+            "s3api",
+            "put-object",
+            "--bucket",
+            STATE_BUCKET,
+            "--key",
+            state_key,
+            "--body",
+            body,
+        ],
+    );
+    allowed(
+        &server,
+        &role,
+        &[
+            "s3api",
+            "put-object",
+            "--bucket",
+            STATE_BUCKET,
+            "--key",
+            lock_key,
+            "--body",
+            body,
+        ],
+    );
+    allowed(
+        &server,
+        &role,
+        &[
+            "s3api",
+            "get-object",
+            "--bucket",
+            STATE_BUCKET,
+            "--key",
+            state_key,
+            &dir.path().join("out").display().to_string(),
+        ],
+    );
+    allowed(
+        &server,
+        &role,
+        &[
+            "s3api",
+            "delete-object",
+            "--bucket",
+            STATE_BUCKET,
+            "--key",
+            lock_key,
+        ],
+    );
+    denied(
+        &server,
+        &role,
+        &[
+            "s3api",
+            "delete-object",
+            "--bucket",
+            STATE_BUCKET,
+            "--key",
+            state_key,
+        ],
+    );
+    denied(
+        &server,
+        &role,
+        &[
+            "s3api",
+            "put-object",
+            "--bucket",
+            STATE_BUCKET,
+            "--key",
+            "other/terraform.tfstate",
+            "--body",
+            body,
+        ],
+    );
+    denied(
+        &server,
+        &role,
+        &[
+            "s3api",
+            "get-object",
+            "--bucket",
+            "other-team-bucket",
+            "--key",
+            "secret.txt",
+            &dir.path().join("out2").display().to_string(),
+        ],
+    );
+    denied(
+        &server,
+        &role,
+        &["s3api", "list-objects-v2", "--bucket", "other-team-bucket"],
+    );
+    denied(&server, &role, &["s3api", "list-buckets"]);
+
+    // --- IAM: execution roles by prefix; never the scope's own roles, never others
+    allowed(
+        &server,
+        &role,
+        &["iam", "get-role", "--role-name", "np-lambda-orders-role"],
+    );
+    let inline = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}"#;
+    allowed(
+        &server,
+        &role,
+        &[
+            "iam",
+            "put-role-policy",
+            "--role-name",
+            "np-lambda-orders-role",
+            "--policy-name",
+            "logs",
+            "--policy-document",
+            inline,
+        ],
+    );
+    denied(
+        &server,
+        &role,
+        &["iam", "get-role", "--role-name", "other-team-role"],
+    );
+    for protected in [PERMISSIONS_ROLE, AGENT_ROLE] {
+        // Outside the execution-role prefix, and denied outright besides.
+        denied(
+            &server,
+            &role,
+            &[
+                "iam",
+                "put-role-policy",
+                "--role-name",
+                protected,
+                "--policy-name",
+                "escalate",
+                "--policy-document",
+                inline,
+            ],
+        );
+        denied(
+            &server,
+            &role,
+            &["iam", "get-role", "--role-name", protected],
+        );
+    }
+    denied(
+        &server,
+        &role,
+        &["iam", "create-user", "--user-name", "intruder"],
+    );
+    denied(&server, &role, &["iam", "list-roles"]);
+
+    // --- APIs without resource-level permissions that steps call
+    allowed(&server, &role, &["ec2", "describe-subnets"]);
+    allowed(&server, &role, &["secretsmanager", "list-secrets"]);
+
+    // --- calls no step makes
+    denied(&server, &role, &["kms", "list-keys"]);
+    denied(&server, &role, &["dynamodb", "list-tables"]);
+    denied(&server, &role, &["ecr", "describe-repositories"]);
+    denied(&server, &role, &["sns", "list-topics"]);
+}
+
+#[test]
+fn execution_role_writes_stay_on_execution_roles_and_the_boundary_stays_on() {
+    let server = MotoServer::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "100000")]);
+    let mut inputs = PolicyInputs::new(ACCOUNT, "us-east-1", STATE_BUCKET);
+    inputs.permissions_role = PERMISSIONS_ROLE.into();
+    inputs.protected_roles = vec![AGENT_ROLE.into()];
+    let documents = policy::render(&inputs).unwrap();
+    let document = |name: &str| {
+        documents
+            .iter()
+            .find(|d| d.name == name)
+            .unwrap()
+            .policy
+            .to_string()
+    };
+
+    server.aws(&["iam", "create-user", "--user-name", "agent"]);
+    let key = server.aws(&["iam", "create-access-key", "--user-name", "agent"]);
+    let agent = Creds {
+        key: key["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
+        secret: key["AccessKey"]["SecretAccessKey"].as_str().unwrap().into(),
+        token: None,
+    };
+    server.aws(&[
+        "iam",
+        "put-user-policy",
+        "--user-name",
+        "agent",
+        "--policy-name",
+        "assume",
+        "--policy-document",
+        &document("assume"),
+    ]);
+    let trust_agent = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:user/agent")},
+        "Action": "sts:AssumeRole",
+    }]})
+    .to_string();
+    let boundary = server.aws(&[
+        "iam",
+        "create-policy",
+        "--policy-name",
+        "lambda-scope-boundary",
+        "--policy-document",
+        &document("boundary"),
+    ])["Policy"]["Arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(boundary, inputs.permissions_boundary);
+    let role_arn = server.aws(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        PERMISSIONS_ROLE,
+        "--assume-role-policy-document",
+        &trust_agent,
+    ])["Role"]["Arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for name in ["lambda", "iam", "networking", "storage"] {
+        let created = server.aws(&[
+            "iam",
+            "create-policy",
+            "--policy-name",
+            &format!("lambda-scope-{name}"),
+            "--policy-document",
+            &document(name),
+        ]);
+        server.aws(&[
+            "iam",
+            "attach-role-policy",
+            "--role-name",
+            PERMISSIONS_ROLE,
+            "--policy-arn",
+            created["Policy"]["Arn"].as_str().unwrap(),
+        ]);
+    }
+    let other_scope_role = "nullplatform-k8s-scope-7-role";
+    server.aws(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "np-lambda-orders-role",
+        "--assume-role-policy-document",
+        &trust_agent,
+        "--permissions-boundary",
+        &boundary,
+    ]);
+    for role in ["np-lambda-legacy-role", other_scope_role] {
+        server.aws(&[
+            "iam",
+            "create-role",
+            "--role-name",
+            role,
+            "--assume-role-policy-document",
+            &trust_agent,
+        ]);
+    }
+
+    enforce_iam(&server);
+
+    let assumed = allowed(
+        &server,
+        &agent,
+        &[
+            "sts",
+            "assume-role",
+            "--role-arn",
+            &role_arn,
+            "--role-session-name",
+            "np-lambda-7",
+        ],
+    );
+    let role = Creds {
+        key: assumed["Credentials"]["AccessKeyId"]
+            .as_str()
+            .unwrap()
+            .into(),
+        secret: assumed["Credentials"]["SecretAccessKey"]
+            .as_str()
+            .unwrap()
+            .into(),
+        token: assumed["Credentials"]["SessionToken"]
+            .as_str()
+            .map(String::from),
+    };
+    let admin =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+    // Other scopes' roles share the nullplatform- prefix: no longer reachable at all.
+    denied(
+        &server,
+        &role,
+        &["iam", "get-role", "--role-name", other_scope_role],
+    );
+    denied(
+        &server,
+        &role,
+        &[
+            "iam",
+            "put-role-policy",
+            "--role-name",
+            other_scope_role,
+            "--policy-name",
+            "escalate",
+            "--policy-document",
+            admin,
+        ],
+    );
+    denied(
+        &server,
+        &role,
+        &[
+            "iam",
+            "update-assume-role-policy",
+            "--role-name",
+            other_scope_role,
+            "--policy-document",
+            &trust_agent,
+        ],
+    );
+    // A role the scope made before boundaries gets one (update-scope's apply) ...
+    allowed(
+        &server,
+        &role,
+        &[
+            "iam",
+            "put-role-permissions-boundary",
+            "--role-name",
+            "np-lambda-legacy-role",
+            "--permissions-boundary",
+            &boundary,
+        ],
+    );
+    let legacy = allowed(
+        &server,
+        &role,
+        &["iam", "get-role", "--role-name", "np-lambda-legacy-role"],
+    );
+    assert_eq!(
+        legacy["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"],
+        boundary.as_str()
+    );
+    // ... and no role loses it.
+    for execution_role in ["np-lambda-orders-role", "np-lambda-legacy-role"] {
+        denied(
+            &server,
+            &role,
+            &[
+                "iam",
+                "delete-role-permissions-boundary",
+                "--role-name",
+                execution_role,
+            ],
+        );
+    }
+    // (moto checks CreateRole against `*`: refused whatever the boundary, see above.)
+    denied(
+        &server,
+        &role,
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            "np-lambda-unbounded-role",
+            "--assume-role-policy-document",
+            &trust_agent,
+        ],
+    );
+    // The boundary policy itself cannot be given a wider default version.
+    denied(
+        &server,
+        &role,
+        &[
+            "iam",
+            "create-policy-version",
+            "--policy-arn",
+            &boundary,
+            "--policy-document",
+            admin,
+            "--set-as-default",
+        ],
+    );
+}
