@@ -6,3 +6,4 @@ vpc_id                        = "vpc-0123456789abcdef0"
 domain_name                   = "apps.example.com"
 public_zone_id                = "Z0123456789ABCDEFGHIJ"
 create_placeholder_repository = true
+create_read_role              = true

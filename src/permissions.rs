@@ -742,7 +742,10 @@ mod tests {
             );
         }
         for telemetry in ["log-read", "metric-read", "instance-data", "diagnose"] {
-            assert!(for_binary(telemetry).unwrap().runs_as_read_role(), "{telemetry}");
+            assert!(
+                for_binary(telemetry).unwrap().runs_as_read_role(),
+                "{telemetry}"
+            );
         }
         for writer in ["tofu-step", "update-function-code", "adjust-concurrency"] {
             assert!(!for_binary(writer).unwrap().runs_as_read_role(), "{writer}");

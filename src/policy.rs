@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value};
 
-use crate::permissions::{self, Caller, Res, StepPermissions};
+use crate::permissions::{self, Access, Caller, Res, StepPermissions};
 use crate::report::StepError;
 
 /// IAM's size limit for a managed policy document.
@@ -38,6 +38,10 @@ pub const DOCUMENTS: [&str; 6] = [
     "assume",
     "boundary",
 ];
+
+/// The read-only role's one document: the calls of the steps that run in read-only
+/// workflows, every one of them a read.
+pub const READ_DOCUMENT: &str = "read";
 
 /// Name prefixes that also match roles the scope must never touch: nullplatform names
 /// its agent role, other scopes' roles and (by default) this scope's permissions role
@@ -142,40 +146,26 @@ pub fn templates() -> BTreeMap<&'static str, Value> {
 fn templates_from(table: &[StepPermissions]) -> BTreeMap<&'static str, Value> {
     // document → resource kind → actions
     let mut grouped: BTreeMap<&str, BTreeMap<Res, Vec<&str>>> = BTreeMap::new();
+    let mut add = |document: &'static str, action: &'static str, res: Res| {
+        let actions = grouped.entry(document).or_default().entry(res).or_default();
+        if !actions.contains(&action) {
+            actions.push(action);
+        }
+    };
     for step in table {
         for (action, res) in step.calls {
-            let actions = grouped
-                .entry(document_of(step.caller, action))
-                .or_default()
-                .entry(*res)
-                .or_default();
-            if !actions.contains(action) {
-                actions.push(action);
+            add(document_of(step.caller, action), action, *res);
+            if step.runs_as_read_role() {
+                add(READ_DOCUMENT, action, *res);
             }
         }
     }
     DOCUMENTS
         .iter()
+        .chain(std::iter::once(&READ_DOCUMENT))
         .filter_map(|name| {
             let by_res = grouped.get(name)?;
-            let statements: Vec<Value> = by_res
-                .iter()
-                .map(|(res, actions)| {
-                    let mut actions = actions.clone();
-                    actions.sort();
-                    let mut statement = json!({
-                        "Sid": sid(*res),
-                        "Effect": "Allow",
-                        "Action": actions,
-                        "Resource": res.patterns(),
-                    });
-                    if let Some(condition) = condition(*res) {
-                        statement["Condition"] = condition;
-                    }
-                    statement
-                })
-                .collect();
-            let mut statements = statements;
+            let mut statements = allow_statements(by_res);
             if *name == "iam" {
                 statements.push(protect_scope_roles(by_res));
                 statements.extend(protect_the_boundary());
@@ -187,6 +177,65 @@ fn templates_from(table: &[StepPermissions]) -> BTreeMap<&'static str, Value> {
         })
         .chain(std::iter::once(("boundary", boundary_template())))
         .collect()
+}
+
+/// One Allow statement per kind of resource, its actions sorted.
+fn allow_statements(by_res: &BTreeMap<Res, Vec<&str>>) -> Vec<Value> {
+    by_res
+        .iter()
+        .map(|(res, actions)| {
+            let mut actions = actions.clone();
+            actions.sort();
+            let mut statement = json!({
+                "Sid": sid(*res),
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": res.patterns(),
+            });
+            if let Some(condition) = condition(*res) {
+                statement["Condition"] = condition;
+            }
+            statement
+        })
+        .collect()
+}
+
+/// The actions a read-only document allows that are not reads by
+/// [`Access::of_action`] — none, or the document must not be given to the read role.
+pub fn write_actions(document: &Value) -> Vec<String> {
+    let mut writes: Vec<String> = document["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|statement| statement["Effect"] == "Allow")
+        .flat_map(|statement| match &statement["Action"] {
+            Value::String(action) => vec![action.clone()],
+            Value::Array(actions) => actions
+                .iter()
+                .map(|a| a.as_str().unwrap_or_default().to_string())
+                .collect(),
+            _ => Vec::new(),
+        })
+        .filter(|action| Access::of_action(action) != Access::Read)
+        .collect();
+    writes.sort();
+    writes.dedup();
+    writes
+}
+
+/// The guard between the table and the read-only role: a document with a write in it
+/// is an error, never a policy.
+fn check_read_only(name: &str, document: &Value) -> Result<(), StepError> {
+    let writes = write_actions(document);
+    if writes.is_empty() {
+        return Ok(());
+    }
+    Err(StepError::new(format!(
+        "the {name} document would allow actions that are not reads: {}",
+        writes.join(", ")
+    ))
+    .cause("a step marked Access::Read in src/permissions.rs calls an action whose verb is not Get, BatchGet, List, Describe, Filter or Lookup (or one that hands out credentials or secrets)")
+    .fix("mark that step Access::Write (it then runs only as the permissions role), or drop the call from it"))
 }
 
 /// No execution role loses its boundary, and the boundary policy itself cannot be
@@ -216,8 +265,8 @@ fn protect_the_boundary() -> [Value; 2] {
 }
 
 /// Defence in depth beside the prefix checks of [`PolicyInputs::validate`]: an explicit
-/// Deny keeps every IAM action of the table off the permissions role itself and off the
-/// agent's role, so the scope can never widen its own permissions or pass those roles to
+/// Deny keeps every IAM action of the table off the permissions role itself, the
+/// read-only role and the agent's role, so the scope can never widen its own permissions or pass those roles to
 /// a function, whatever prefixes are configured.
 fn protect_scope_roles(by_res: &BTreeMap<Res, Vec<&str>>) -> Value {
     let mut actions: Vec<&str> = by_res.values().flatten().copied().collect();
@@ -229,6 +278,7 @@ fn protect_scope_roles(by_res: &BTreeMap<Res, Vec<&str>>) -> Value {
         "Action": actions,
         "Resource": [
             "arn:{partition}:iam::{account}:role/{permissions_role}",
+            "arn:{partition}:iam::{account}:role/{read_role}",
             "arn:{partition}:iam::{account}:role/{protected_role}",
         ],
     })
@@ -251,6 +301,9 @@ pub struct PolicyInputs {
     pub layer_accounts: Vec<String>,
     /// Name of the permissions role the agent assumes.
     pub permissions_role: String,
+    /// Name of the read-only role read workflows assume, if there is one: the agent may
+    /// assume it too, and the IAM document denies every IAM action on it.
+    pub read_role: Option<String>,
     /// Other roles the scope must never touch (the agent's own role).
     pub protected_roles: Vec<String>,
     /// ARN of the permissions boundary every execution role must carry.
@@ -272,6 +325,7 @@ impl PolicyInputs {
             hosted_zone_ids: vec!["*".to_string()],
             layer_accounts: Vec::new(),
             permissions_role: "nullplatform-lambda-scope".to_string(),
+            read_role: None,
             protected_roles: Vec::new(),
             permissions_boundary: format!(
                 "arn:{}:iam::{account}:policy/lambda-scope-boundary",
@@ -363,9 +417,21 @@ impl PolicyInputs {
         for role in &self.protected_roles {
             check_name("--agent-role-name", role, 64, "+=,.@_-")?;
         }
+        if let Some(read_role) = &self.read_role {
+            check_name("--read-role-name", read_role, 64, "+=,.@_-")?;
+            if *read_role == self.permissions_role || self.protected_roles.contains(read_role) {
+                return Err(StepError::new(format!(
+                    "invalid --read-role-name {read_role:?}: it is the name of another of the scope's roles"
+                ))
+                .cause("the read-only role must be a role of its own, holding only the read document")
+                .fix("give the read-only role its own name, e.g. --read-role-name nullplatform-lambda-scope-read")
+                .usage());
+            }
+        }
         for prefix in &self.execution_role_prefixes {
             let shared = SHARED_ROLE_PREFIX.starts_with(prefix.as_str());
             let matched = std::iter::once(&self.permissions_role)
+                .chain(&self.read_role)
                 .chain(&self.protected_roles)
                 .find(|role| role.starts_with(prefix.as_str()));
             if shared || matched.is_some() {
@@ -454,7 +520,7 @@ impl PolicyInputs {
         ]
     }
 
-    fn lists(&self) -> [(&'static str, Vec<String>); 6] {
+    fn lists(&self) -> [(&'static str, Vec<String>); 7] {
         let mut layer_accounts = vec![self.account.clone()];
         for account in &self.layer_accounts {
             if !layer_accounts.contains(account) {
@@ -470,6 +536,7 @@ impl PolicyInputs {
             ("{hosted_zone_id}", self.hosted_zone_ids.clone()),
             ("{assets_bucket}", self.assets_buckets.clone()),
             ("{ecr_repository}", self.ecr_repositories.clone()),
+            ("{read_role}", self.read_role.iter().cloned().collect()),
             ("{protected_role}", self.protected_roles.clone()),
         ]
     }
@@ -634,15 +701,42 @@ fn expand(pattern: &str, lists: &[(&'static str, Vec<String>)]) -> Vec<String> {
     vec![pattern.to_string()]
 }
 
-/// Renders the documents for concrete, validated inputs: list placeholders expand to one
-/// resource per value (a statement left without resources is dropped), then scalars are
-/// filled in everywhere.
+/// Renders the permissions role's documents, the agent's `assume` document and the
+/// execution roles' boundary ([`DOCUMENTS`], in that order) for concrete, validated
+/// inputs: list placeholders expand to one resource per value (a statement left without
+/// resources is dropped), then scalars are filled in everywhere.
 pub fn render(inputs: &PolicyInputs) -> Result<Vec<Document>, StepError> {
+    render_named(inputs, &DOCUMENTS)
+}
+
+/// Renders the read-only role's document ([`READ_DOCUMENT`]) as [`render`] does, and
+/// refuses it when any action in it is not a read.
+pub fn render_read(inputs: &PolicyInputs) -> Result<Vec<Document>, StepError> {
+    let documents = render_named(inputs, &[READ_DOCUMENT])?;
+    for document in &documents {
+        check_read_only(document.name, &document.policy)?;
+    }
+    Ok(documents)
+}
+
+/// The documents for one kind of role: `Write` the permissions role's ([`render`]),
+/// `Read` the read-only role's ([`render_read`]).
+pub fn render_for(inputs: &PolicyInputs, access: Access) -> Result<Vec<Document>, StepError> {
+    match access {
+        Access::Write => render(inputs),
+        Access::Read => render_read(inputs),
+    }
+}
+
+fn render_named(inputs: &PolicyInputs, names: &[&str]) -> Result<Vec<Document>, StepError> {
     inputs.validate()?;
     let lists = inputs.lists();
     let scalars = inputs.scalars();
     let mut documents = Vec::new();
     for (name, mut template) in templates() {
+        if !names.contains(&name) {
+            continue;
+        }
         let statements = template["Statement"]
             .as_array_mut()
             .expect("templates have statements");
@@ -664,8 +758,8 @@ pub fn render(inputs: &PolicyInputs) -> Result<Vec<Document>, StepError> {
             .map_err(|err| StepError::new(format!("rendered policy {name} is not JSON: {err}")))?;
         documents.push(Document { name, policy });
     }
-    // Keep the DOCUMENTS order (lambda, iam, networking, storage, assume).
-    documents.sort_by_key(|d| DOCUMENTS.iter().position(|n| *n == d.name));
+    // Keep the order asked for (lambda, iam, networking, storage, assume, boundary).
+    documents.sort_by_key(|d| names.iter().position(|n| *n == d.name));
     for document in &documents {
         let size = document.text().len();
         if size >= MAX_POLICY_CHARS {
@@ -693,8 +787,10 @@ pub mod cli {
         long_about = "Least-privilege IAM policies for the Lambda scope.\n\n\
             Every AWS action a step binary calls is listed in one table in the library \
             (src/permissions.rs); this command renders that table into policy documents for \
-            one account and region (`render`), lists it (`actions`), or prints the \
-            placeholder templates the install module in specs/tofu expands (`template`)."
+            one account and region (`render`; `render --access read` for the read-only \
+            role of telemetry and diagnose workflows, every action in it a read), lists it \
+            (`actions`), or prints the placeholder templates the install module in \
+            specs/tofu expands (`template`)."
     )]
     pub struct Cli {
         #[command(subcommand)]
@@ -703,8 +799,9 @@ pub mod cli {
 
     #[derive(Debug, Subcommand)]
     pub enum Command {
-        /// Render the policy documents for concrete values, save them, and print the
-        /// `aws iam` commands that create and attach them.
+        /// Render the policy documents for concrete values (the permissions role's, or with
+        /// `--access read` the read-only role's), save them, and print the `aws iam`
+        /// commands that create and attach them.
         Render(Box<RenderArgs>),
         /// List every AWS action each step binary calls and the resource it applies to.
         Actions {
@@ -763,6 +860,18 @@ pub mod cli {
             default_value = "nullplatform-lambda-scope"
         )]
         pub permissions_role: String,
+        /// Which role's documents: `write` the permissions role's four (with the agent's
+        /// `assume` document and the execution roles' boundary); `read` only the read-only
+        /// role's document (<PREFIX>-read.json), which telemetry and diagnose workflows
+        /// use when the AWS IAM provider has an entry for ASSUME_ROLE_READ_SELECTOR
+        /// (default lambda-read). Give both renders the same values.
+        #[arg(long, value_enum, default_value_t = Access::Write)]
+        pub access: Access,
+        /// Name of the read-only role: with `--access write` the agent's `assume` document
+        /// may assume it too and the IAM document denies every IAM action on it; with
+        /// `--access read` (where it is required) the read document is attached to it.
+        #[arg(long, value_name = "NAME")]
+        pub read_role_name: Option<String>,
         /// Name of the agent's own role: it gets the `assume` document, and the IAM document
         /// denies every IAM action on it. Default: a placeholder in the printed commands.
         #[arg(long, value_name = "NAME")]
@@ -797,6 +906,7 @@ pub mod cli {
                 hosted_zone_ids: self.hosted_zone_ids.clone(),
                 layer_accounts: self.layer_accounts.clone(),
                 permissions_role: self.permissions_role.clone(),
+                read_role: self.read_role_name.clone(),
                 protected_roles: self.agent_role_name.iter().cloned().collect(),
                 permissions_boundary: self.permissions_boundary_arn.clone().unwrap_or_else(|| {
                     format!(
@@ -900,7 +1010,14 @@ pub mod cli {
             "+=,.@_-",
         )?;
         let inputs = args.inputs();
-        let documents = render(&inputs)?;
+        if args.access == Access::Read && inputs.read_role.is_none() {
+            return Err(StepError::new("--access read needs --read-role-name")
+                .cause("the read document is attached to the read-only role, and the printed commands name it")
+                .fix("pass --read-role-name <the read-only role>, e.g. --read-role-name nullplatform-lambda-scope-read")
+                .fix("and give the same --read-role-name to the --access write render, so the agent may assume that role")
+                .usage());
+        }
+        let documents = render_for(&inputs, args.access)?;
         if let Some(agent) = &args.agent_role_name {
             check_name("--agent-role-name", agent, 64, "+=,.@_-")?;
         }
@@ -940,7 +1057,9 @@ pub mod cli {
                     );
                     let _ = writeln!(out, "{}\n", document.text());
                 }
-                if inputs.assets_buckets.is_empty() {
+                if let (Access::Read, Some(role)) = (args.access, &inputs.read_role) {
+                    let _ = writeln!(out, "# the read-only role {role}: trust the agent exactly as the permissions role does (same principal and sts:ExternalId), register it in the AWS IAM provider under selector lambda-read (ASSUME_ROLE_READ_SELECTOR), and render --access write with --read-role-name {role} so the agent may assume it\n");
+                } else if inputs.assets_buckets.is_empty() {
                     let _ = writeln!(out, "# note: no --assets-bucket given: Zip deployments (s3:GetObject on the package) are not allowed\n");
                 }
                 let _ = writeln!(out, "# create the policies and attach them:");
@@ -980,6 +1099,18 @@ pub mod cli {
                         "aws iam create-policy --policy-name {name} --policy-document {file}"
                     ));
                 }
+                continue;
+            }
+            if document.name == READ_DOCUMENT {
+                let role = inputs.read_role.as_deref().unwrap_or_default();
+                commands.push(format!(
+                    "aws iam create-policy --policy-name {name} --policy-document {file}"
+                ));
+                commands.push(format!(
+                    "aws iam attach-role-policy --role-name {} --policy-arn arn:{partition}:iam::{}:policy/{name}",
+                    quote(role),
+                    inputs.account
+                ));
                 continue;
             }
             if document.name == "assume" {
@@ -1158,6 +1289,104 @@ mod tests {
         assert!(err.what.contains("AdministratorAccess"), "{err}");
         assert!(err.what.contains("scope-configurations"), "{err}");
         assert_eq!(err.exit_code, 2);
+    }
+
+    #[test]
+    fn a_write_in_a_read_step_is_refused_not_rendered() {
+        use crate::permissions::{Access, Caller, StepPermissions};
+        let table = [
+            StepPermissions {
+                binary: "reads",
+                caller: Caller::PermissionsRole,
+                access: Access::Read,
+                calls: &[("lambda:GetFunction", Res::Function)],
+            },
+            StepPermissions {
+                binary: "writes",
+                caller: Caller::PermissionsRole,
+                access: Access::Write,
+                calls: &[("lambda:DeleteFunction", Res::Function)],
+            },
+        ];
+        let read = &templates_from(&table)[READ_DOCUMENT];
+        assert!(read.to_string().contains("lambda:GetFunction"));
+        assert!(!read.to_string().contains("lambda:DeleteFunction"));
+        assert_eq!(check_read_only(READ_DOCUMENT, read), Ok(()));
+
+        let sneaky = [StepPermissions {
+            binary: "reads-and-writes",
+            caller: Caller::PermissionsRole,
+            access: Access::Read,
+            calls: &[
+                ("lambda:GetFunction", Res::Function),
+                ("lambda:UpdateFunctionCode", Res::Function),
+                ("secretsmanager:GetSecretValue", Res::Secret),
+            ],
+        }];
+        let read = &templates_from(&sneaky)[READ_DOCUMENT];
+        assert_eq!(
+            write_actions(read),
+            ["lambda:UpdateFunctionCode", "secretsmanager:GetSecretValue"]
+        );
+        let err = check_read_only(READ_DOCUMENT, read).unwrap_err();
+        assert!(err.what.contains("lambda:UpdateFunctionCode"), "{err}");
+        assert!(!err.causes.is_empty() && !err.fixes.is_empty());
+    }
+
+    #[test]
+    fn the_shipped_read_document_holds_only_reads_and_names_the_read_role_nowhere_else() {
+        let mut inputs = PolicyInputs::new("123456789012", "us-east-1", "my-state");
+        let documents = render_read(&inputs).unwrap();
+        assert_eq!(documents.len(), 1);
+        assert_eq!(documents[0].name, READ_DOCUMENT);
+        assert!(write_actions(&documents[0].policy).is_empty());
+        // Without a read role, the agent may assume the permissions role alone.
+        let assume = |docs: &[Document]| docs.iter().find(|d| d.name == "assume").unwrap().text();
+        assert!(!assume(&render(&inputs).unwrap()).contains("-read"));
+        inputs.read_role = Some("nullplatform-lambda-scope-read".into());
+        let written = render(&inputs).unwrap();
+        assert!(assume(&written).contains(":role/nullplatform-lambda-scope-read"));
+        let iam = written.iter().find(|d| d.name == "iam").unwrap();
+        let deny = iam.policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == "ProtectScopeRoles")
+            .unwrap();
+        assert!(deny
+            .to_string()
+            .contains(":role/nullplatform-lambda-scope-read"));
+    }
+
+    #[test]
+    fn the_read_role_must_be_a_role_of_its_own_outside_the_execution_prefixes() {
+        let ok = PolicyInputs {
+            read_role: Some("nullplatform-lambda-scope-read".into()),
+            ..PolicyInputs::new("123456789012", "us-east-1", "my-state")
+        };
+        assert!(ok.validate().is_ok());
+        for broken in [
+            PolicyInputs {
+                read_role: Some("nullplatform-lambda-scope".into()),
+                ..ok.clone()
+            },
+            PolicyInputs {
+                read_role: Some("read role".into()),
+                ..ok.clone()
+            },
+            PolicyInputs {
+                read_role: Some("np-lambda-read".into()),
+                ..ok.clone()
+            },
+        ] {
+            let err = broken.validate().expect_err("must be rejected");
+            assert_eq!(err.exit_code, 2, "{err}");
+            assert!(
+                err.to_string().contains("--read-role-name")
+                    || err.to_string().contains("np-lambda-read"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -25,14 +25,14 @@ locals {
     Statement = var.enable_session_tags ? [local.assume_statement, local.session_tags_statement] : [local.assume_statement]
   })
 
-  # Every document but `assume`, which belongs on the agent's role, and `boundary`,
-  # which bounds the execution roles.
-  role_policies = { for name, document in module.policy_documents.documents : name => document if !contains(["assume", "boundary"], name) }
+  # Every document but `assume`, which belongs on the agent's role, `boundary`, which
+  # bounds the execution roles, and `read`, the read-only role's (read_role.tf).
+  role_policies = { for name, document in module.policy_documents.documents : name => document if !contains(["assume", "boundary", "read"], name) }
 
   # Execution-role prefixes that would also cover the scope's own roles.
   prefixes_covering_scope_roles = [
     for prefix in var.execution_role_prefixes : prefix
-    if startswith(local.permissions_role_name, prefix) || startswith(local.agent_role_name, prefix)
+    if startswith(local.permissions_role_name, prefix) || startswith(local.agent_role_name, prefix) || (local.read_role_create && startswith(local.read_role_name, prefix))
   ]
 }
 
@@ -46,7 +46,7 @@ resource "aws_iam_role" "permissions" {
   lifecycle {
     precondition {
       condition     = length(local.prefixes_covering_scope_roles) == 0
-      error_message = "execution_role_prefixes ${join(", ", local.prefixes_covering_scope_roles)} also match the permissions role or the agent's role: give prefixes only the functions' execution roles use (e.g. np-lambda-)."
+      error_message = "execution_role_prefixes ${join(", ", local.prefixes_covering_scope_roles)} also match the permissions role, the read-only role or the agent's role: give prefixes only the functions' execution roles use (e.g. np-lambda-)."
     }
   }
 }

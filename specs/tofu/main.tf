@@ -6,7 +6,8 @@
 # optionally requiring an ExternalId), its least-privilege policies (rendered from
 # the same permissions table the step binaries use; see modules/policy-documents),
 # and registers the scope type, its actions, the notification channel and the AWS
-# IAM provider entry the assume-role step resolves.
+# IAM provider entry the assume-role step resolves. Optionally a read-only role for
+# the read-only workflows (read_role.tf).
 ################################################################################
 
 data "aws_caller_identity" "current" {}
@@ -42,6 +43,7 @@ module "policy_documents" {
   account_id              = local.account_id
   region                  = local.region
   permissions_role_name   = local.permissions_role_name
+  read_role_name          = local.read_role_create ? local.read_role_name : ""
   protected_roles         = [local.agent_role_name]
   state_bucket            = var.state_bucket
   state_key_prefix        = var.state_key_prefix

@@ -75,3 +75,18 @@ output "placeholder_image_uris" {
     x86_64 = "${aws_ecr_repository.placeholder[0].repository_url}:${var.placeholder_image_tag}-amd64"
   } : {}
 }
+
+output "read_role_arn" {
+  description = "ARN of the read-only role of telemetry and diagnose (published to the AWS IAM provider under iam_provider_read_selector; empty when create_read_role = false)."
+  value       = local.read_role_arn
+}
+
+output "read_role_name" {
+  description = "Name of the read-only role (empty when create_read_role = false)."
+  value       = local.read_role_create ? aws_iam_role.read[0].name : ""
+}
+
+output "read_policy_arn" {
+  description = "ARN of the read-only role's managed policy, every action in it a read (empty when create_read_role = false)."
+  value       = try(aws_iam_policy.read[0].arn, "")
+}

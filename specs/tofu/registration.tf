@@ -151,21 +151,3 @@ resource "nullplatform_notification_channel" "lambda" {
 
   filters = jsonencode(local.channel.filters)
 }
-
-# --- AWS IAM provider: where the assume-role step finds the permissions role ----
-
-resource "nullplatform_provider_config" "aws_iam" {
-  count = var.register_iam_provider ? 1 : 0
-
-  nrn        = var.nrn
-  type       = "aws-iam-configuration"
-  dimensions = {}
-  attributes = jsonencode({
-    iam_role_arns = {
-      arns = [merge(
-        { selector = var.iam_provider_selector, arn = aws_iam_role.permissions.arn },
-        var.external_id == "" ? {} : { external_id = var.external_id }
-      )]
-    }
-  })
-}

@@ -23,7 +23,7 @@ variable "register_scope_type" {
 }
 
 variable "register_iam_provider" {
-  description = "Create the AWS IAM provider (aws-iam-configuration) at the NRN with the permissions role under selector lambda, so the assume-role step finds it. Set false when an IAM provider already exists there and add the entry to it yourself."
+  description = "Create the AWS IAM provider (aws-iam-configuration) at the NRN with the permissions role under selector lambda (and the read-only role under lambda-read with create_read_role), so the assume-role step finds them. Set false when an IAM provider already exists there and add the entries to it yourself."
   type        = bool
   default     = true
 }
@@ -32,6 +32,17 @@ variable "iam_provider_selector" {
   description = "Selector of the permissions role in the AWS IAM provider (the assume-role step's ASSUME_ROLE_SELECTOR)."
   type        = string
   default     = "lambda"
+}
+
+variable "iam_provider_read_selector" {
+  description = "Selector of the read-only role in the AWS IAM provider (create_read_role = true): the assume-role step's ASSUME_ROLE_READ_SELECTOR, which telemetry and diagnose workflows look up first."
+  type        = string
+  default     = "lambda-read"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", var.iam_provider_read_selector)) && var.iam_provider_read_selector != var.iam_provider_selector
+    error_message = "❌ iam_provider_read_selector must be 1-64 letters, digits, _ . - and differ from iam_provider_selector (the permissions role's). 🔧 Keep the default lambda-read, or set the agent's ASSUME_ROLE_READ_SELECTOR to the value you give."
+  }
 }
 
 variable "route_telemetry_to_scope" {
@@ -99,7 +110,9 @@ variable "external_id" {
   default     = ""
 
   validation {
-    condition     = var.external_id == "" || can(regex("^[A-Za-z0-9+=,.@:/-]{2,1224}$", var.external_id))
+    # The length apart: RE2 (the regex engine of tofu and terraform) refuses repeat
+    # counts over 1000, and a regex that does not compile rejects every value.
+    condition     = var.external_id == "" || (can(regex("^[A-Za-z0-9+=,.@:/-]+$", var.external_id)) && length(var.external_id) >= 2 && length(var.external_id) <= 1224)
     error_message = "external_id must be 2-1224 characters of A-Z a-z 0-9 +=,.@:/-."
   }
 }
@@ -116,8 +129,25 @@ variable "permissions_role_name" {
   default     = ""
 }
 
+variable "create_read_role" {
+  description = "Create a read-only role for the read-only workflows (telemetry: log:read, metric:*, instance:data; diagnose): trusted like the permissions role, holding only the read document (logs and metrics reads, Lambda / IAM / ECR / ELB describes), and registered in the AWS IAM provider under iam_provider_read_selector. Off by default: those workflows then use the permissions role."
+  type        = bool
+  default     = false
+}
+
+variable "read_role_name" {
+  description = "Name of the read-only role (create_read_role = true). Default: <permissions role name>-read."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.read_role_name == "" || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.read_role_name))
+    error_message = "❌ read_role_name must be an IAM role name: 1-64 letters, digits or +=,.@_-. 🔧 Leave it empty for <permissions role name>-read."
+  }
+}
+
 variable "max_session_duration" {
-  description = "Longest session the permissions role allows, in seconds (3600-43200); the assume-role step's ASSUME_ROLE_DURATION_SECONDS must not exceed it."
+  description = "Longest session the permissions role (and the read-only role) allows, in seconds (3600-43200); the assume-role step's ASSUME_ROLE_DURATION_SECONDS must not exceed it."
   type        = number
   default     = 3600
 

@@ -14,6 +14,7 @@ locals {
     "{hosted_zone_id}"        = var.hosted_zone_ids
     "{assets_bucket}"         = var.assets_buckets
     "{ecr_repository}"        = var.ecr_repositories
+    "{read_role}"             = compact([var.read_role_name])
     "{protected_role}"        = var.protected_roles
   }
 

@@ -23,6 +23,17 @@ variable "permissions_role_name" {
   type        = string
 }
 
+variable "read_role_name" {
+  description = "Name of the read-only role of the read-only workflows, or empty when there is none: the agent may assume it, and the IAM document denies every IAM action on it."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.read_role_name == "" || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.read_role_name))
+    error_message = "read_role_name must be empty or an IAM role name: 1-64 letters, digits or +=,.@_-."
+  }
+}
+
 variable "protected_roles" {
   description = "Names of roles the scope must never modify or pass (the agent's own role); the IAM document denies every IAM action on them."
   type        = list(string)
