@@ -1,15 +1,18 @@
 //! The context steps: the names and settings every scope and deployment workflow
 //! derives from CONTEXT (function name, visibility, package type, tags, asset
-//! location) and the blue/green versions a deployment finds on the function.
+//! location) and the blue/green versions a deployment finds on the function (listed by
+//! `deploy::version`).
 //! Each missing or malformed CONTEXT field is a ❌/💡/🔧 naming its jq path.
 
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
-use crate::aws::{sdk_config, CallFailure};
+use crate::aws::sdk_config;
 use crate::config::{Resolved, Setting, Source};
 use crate::context::Context;
+use crate::deploy::parameters::{secret_name, ParametersStrategy};
+use crate::deploy::version::{list_function_versions, version_for_deployment};
 use crate::ids;
 use crate::report::StepError;
 use crate::step::{progress, warn, Outputs};
@@ -498,127 +501,6 @@ pub fn desired_traffic(ctx: &Context) -> Result<String, StepError> {
     }
 }
 
-/// One published version of a function: its number and description.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FunctionVersion {
-    pub version: String,
-    pub description: Option<String>,
-}
-
-/// Where a deployment's parameters go (`PARAMETERS_STRATEGY`): the function's
-/// environment variables (the default), or one Secrets Manager secret per deployment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ParametersStrategy {
-    #[default]
-    Env,
-    Secretsmanager,
-}
-
-impl ParametersStrategy {
-    /// `env` or `secretsmanager`, exactly; anything else is `None`.
-    pub fn parse(text: &str) -> Option<Self> {
-        <Self as clap::ValueEnum>::from_str(text, false).ok()
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ParametersStrategy::Env => "env",
-            ParametersStrategy::Secretsmanager => "secretsmanager",
-        }
-    }
-}
-
-impl std::fmt::Display for ParametersStrategy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The newest published version (highest number, never `$LATEST`) whose
-/// description is `deployment_id`.
-pub fn version_for_deployment(versions: &[FunctionVersion], deployment_id: &str) -> Option<String> {
-    if deployment_id.is_empty() {
-        return None;
-    }
-    versions
-        .iter()
-        .filter(|v| v.description.as_deref() == Some(deployment_id))
-        .filter_map(|v| v.version.parse::<u64>().ok())
-        .max()
-        .map(|n| n.to_string())
-}
-
-/// Every version's configuration of `function_name` (all pages of
-/// `ListVersionsByFunction`); `Ok(None)` when the function does not exist yet.
-pub async fn function_versions(
-    client: &aws_sdk_lambda::Client,
-    function_name: &str,
-) -> Result<Option<Vec<aws_sdk_lambda::types::FunctionConfiguration>>, CallFailure> {
-    let mut versions = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let answer = client
-            .list_versions_by_function()
-            .function_name(function_name)
-            .set_marker(marker.clone())
-            .send()
-            .await;
-        let page = match answer {
-            Ok(page) => page,
-            Err(err) => {
-                let failure = CallFailure::from_sdk(&err);
-                return if failure.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(failure)
-                };
-            }
-        };
-        versions.extend(page.versions().iter().cloned());
-        marker = page
-            .next_marker()
-            .filter(|m| !m.is_empty())
-            .map(str::to_string);
-        if marker.is_none() {
-            return Ok(Some(versions));
-        }
-    }
-}
-
-/// Every version of `function_name` with its description (see [`function_versions`]);
-/// `None` when the function does not exist yet.
-pub async fn list_function_versions(
-    client: &aws_sdk_lambda::Client,
-    function_name: &str,
-) -> Result<Option<Vec<FunctionVersion>>, StepError> {
-    let versions = function_versions(client, function_name).await.map_err(|failure| {
-        let report = StepError::new(format!(
-            "lambda:ListVersionsByFunction on {function_name} failed: {}",
-            failure.summary()
-        ));
-        if failure.is_access_denied() {
-            report
-                .cause("the assumed role lacks lambda:ListVersionsByFunction on this function")
-                .fix("add lambda:ListVersionsByFunction on the scope's functions to the role's policy (see the install module)")
-        } else {
-            report
-                .cause("the Lambda API was unreachable, or AWS_REGION is not the function's region")
-                .fix("check AWS_REGION (from fetch-scope-config) and the network path to the Lambda API, then retry")
-        }
-    })?;
-    Ok(versions.map(|versions| {
-        versions
-            .iter()
-            .filter_map(|v| {
-                v.version().map(|version| FunctionVersion {
-                    version: version.to_string(),
-                    description: v.description().map(str::to_string),
-                })
-            })
-            .collect()
-    }))
-}
-
 /// Options of `build-deployment-context`.
 #[derive(Debug, Clone, Copy, Default, clap::Args)]
 pub struct DeploymentOptions {
@@ -736,11 +618,6 @@ pub async fn build_deployment_context(
     log_outputs(&outputs);
     progress("✨ Deployment context built");
     Ok(outputs)
-}
-
-/// The Secrets Manager secret holding one deployment's parameters.
-pub fn secret_name(scope_id: &str, deployment_id: &str) -> String {
-    format!("nullplatform/{scope_id}/{deployment_id}/parameters")
 }
 
 fn valid_alias(name: &str) -> bool {
@@ -932,31 +809,6 @@ mod tests {
             "{err}"
         );
         assert!(t(json!({"desired_switched_traffic": "lots"})).is_err());
-    }
-
-    #[test]
-    fn newest_version_for_a_deployment() {
-        let v = |version: &str, description: Option<&str>| FunctionVersion {
-            version: version.into(),
-            description: description.map(str::to_string),
-        };
-        let versions = vec![
-            v("$LATEST", Some("42")),
-            v("2", Some("41")),
-            v("10", Some("42")),
-            v("9", Some("42")),
-            v("11", None),
-        ];
-        assert_eq!(
-            version_for_deployment(&versions, "42").as_deref(),
-            Some("10")
-        );
-        assert_eq!(
-            version_for_deployment(&versions, "41").as_deref(),
-            Some("2")
-        );
-        assert_eq!(version_for_deployment(&versions, "40"), None);
-        assert_eq!(version_for_deployment(&versions, ""), None);
     }
 
     #[test]

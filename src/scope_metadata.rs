@@ -13,8 +13,9 @@ use serde_json::{json, Map, Value};
 
 use crate::np::NpClient;
 use crate::report::StepError;
-use crate::step::{progress, warn, Outputs};
-use crate::tofu::{Env, VARS_FILE};
+use crate::step::{progress, warn, Env, Outputs};
+use crate::tofu::action::TofuAction;
+use crate::tofu::vars::TofuVars;
 
 /// The NRN key holding the ALB listener-rule priority.
 pub const ALB_RULE_PRIORITY_KEY: &str = "lambda.alb_rule_priority";
@@ -32,7 +33,8 @@ pub enum MetadataAction {
 impl MetadataAction {
     /// `--clear` wins; else from TOFU_ACTION (destroy → clear, anything else → store).
     pub fn from_env(clear_flag: bool, env: Env) -> Self {
-        let destroying = env("TOFU_ACTION").is_some_and(|action| action.trim() == "destroy");
+        let destroying = env("TOFU_ACTION").and_then(|action| TofuAction::parse(&action).ok())
+            == Some(TofuAction::Destroy);
         if clear_flag || destroying {
             MetadataAction::Clear
         } else {
@@ -58,13 +60,7 @@ pub fn rule_priority(env: Env) -> Result<Option<u64>, StepError> {
     else {
         return Ok(None);
     };
-    Ok(priority_in_vars(&Path::new(&dir).join(VARS_FILE)))
-}
-
-fn priority_in_vars(file: &Path) -> Option<u64> {
-    let text = std::fs::read_to_string(file).ok()?;
-    let vars: Value = serde_json::from_str(&text).ok()?;
-    vars.get("alb_rule_priority")?.as_u64()
+    Ok(TofuVars::read(Path::new(&dir)).and_then(|vars| vars.alb_rule_priority))
 }
 
 /// The priority in an `np nrn read --ids lambda.alb_rule_priority --format json`
@@ -195,7 +191,11 @@ mod tests {
     fn priority_comes_from_the_env_then_the_vars_file() {
         let dir = tempfile::tempdir().unwrap();
         let work = dir.path().display().to_string();
-        std::fs::write(dir.path().join(VARS_FILE), r#"{"alb_rule_priority": 17}"#).unwrap();
+        std::fs::write(
+            dir.path().join(crate::tofu::vars::VARS_FILE),
+            r#"{"alb_rule_priority": 17}"#,
+        )
+        .unwrap();
         let from_file = env_of(&[("TOFU_WORKING_DIR", &work)]);
         assert_eq!(rule_priority(&from_file).unwrap(), Some(17));
         let from_env = env_of(&[("TOFU_WORKING_DIR", &work), ("ALB_RULE_PRIORITY", "42")]);

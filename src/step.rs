@@ -9,7 +9,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -17,6 +17,13 @@ use crate::report::{Secret, StepError};
 
 /// An environment lookup: the process environment in a binary, a closure in tests.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process environment, empty values treated as unset: the [`Env`] of every step.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}
 
 /// A fixed environment for unit tests: `pairs` and nothing else.
 #[cfg(test)]
@@ -56,8 +63,10 @@ pub enum LogStream {
     Stderr,
 }
 
-/// The process's progress stream: 0 until first chosen, then 1 (stdout) or 2 (stderr).
-static PROGRESS_STREAM: AtomicU8 = AtomicU8::new(0);
+/// The process's progress stream, chosen once: by the step's entry
+/// ([`progress_to_stderr`]) before its first line, else from `SCOPE_LOG_STREAM` on
+/// first use.
+static PROGRESS_STREAM: OnceLock<LogStream> = OnceLock::new();
 
 impl LogStream {
     pub fn from_env() -> Self {
@@ -67,25 +76,18 @@ impl LogStream {
         }
     }
 
-    /// The stream progress goes to in this process: chosen from the environment on first
-    /// use, unless [`progress_to_stderr`] chose stderr before.
+    /// The stream progress goes to in this process.
     pub fn current() -> Self {
-        match PROGRESS_STREAM.load(Ordering::Relaxed) {
-            1 => LogStream::Stdout,
-            2 => LogStream::Stderr,
-            _ => {
-                let chosen = LogStream::from_env();
-                PROGRESS_STREAM.store(chosen as u8 + 1, Ordering::Relaxed);
-                chosen
-            }
-        }
+        *PROGRESS_STREAM.get_or_init(LogStream::from_env)
     }
 }
 
-/// Sends this process's progress to stderr from now on: its stdout carries one
-/// document (a telemetry response, `--format json` outputs, diagnose results).
+/// Chooses stderr for this process's progress, at the step's entry before anything is
+/// printed: its stdout carries one document (a telemetry response, `--format json`
+/// outputs, diagnose results). The stream is chosen once per process; the first
+/// choice stands.
 pub fn progress_to_stderr() {
-    PROGRESS_STREAM.store(LogStream::Stderr as u8 + 1, Ordering::Relaxed);
+    let _ = PROGRESS_STREAM.set(LogStream::Stderr);
 }
 
 /// Writes one progress line to the progress stream.

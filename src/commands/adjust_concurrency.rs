@@ -3,8 +3,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use crate::scope_actions::adjust_concurrency_step;
-use crate::step::{self, StepArgs};
-use crate::tofu::process_env;
+use crate::step::{self, process_env, StepArgs};
 use clap::Parser;
 
 /// Sets the function's reserved concurrency (CONCURRENCY_KIND=reserved) or the main

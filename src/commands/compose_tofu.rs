@@ -2,8 +2,10 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use crate::step::{self, StepArgs};
-use crate::tofu::{compose::compose_step, process_env};
+use crate::np::NpClient;
+use crate::scope_metadata::stored_priority;
+use crate::step::{self, process_env, StepArgs};
+use crate::tofu::compose::compose_step;
 use clap::Parser;
 
 /// Copies the modules the scope needs from $SERVICE_PATH/tofu (or TOFU_MODULES_DIR) into
@@ -48,5 +50,10 @@ struct Cli {
 /// The step's entry: `args` are its command line, program name first.
 pub fn main(args: Vec<OsString>) -> ExitCode {
     let cli = Cli::parse_from(args);
-    step::run_async(&cli.step, compose_step(&process_env))
+    step::run_async(
+        &cli.step,
+        compose_step(&process_env, |nrn| {
+            stored_priority(&NpClient::from_env(), nrn)
+        }),
+    )
 }

@@ -3,8 +3,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use crate::scope_actions::delete_scope_secrets_step;
-use crate::step::{self, StepArgs};
-use crate::tofu::process_env;
+use crate::step::{self, process_env, StepArgs};
 use clap::Parser;
 
 /// Deletes (without recovery window) every secret named nullplatform/<SCOPE_ID>/... or

@@ -3,8 +3,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use crate::domain::generate_domain_step;
-use crate::step::{self, StepArgs};
-use crate::tofu::process_env;
+use crate::step::{self, process_env, StepArgs};
 use clap::Parser;
 
 /// Builds the scope domain <namespace>-<application>-<scope>[.<account>].<zone name>,

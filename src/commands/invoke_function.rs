@@ -3,8 +3,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use crate::scope_actions::invoke_step;
-use crate::step::{self, StepArgs};
-use crate::tofu::process_env;
+use crate::step::{self, process_env, StepArgs};
 use clap::Parser;
 
 /// Invokes the main alias synchronously and prints the status code and the response

@@ -3,8 +3,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use crate::placeholder::resolve_placeholder_step;
-use crate::step::{self, StepArgs};
-use crate::tofu::process_env;
+use crate::step::{self, process_env, StepArgs};
 use clap::Parser;
 
 /// Zip scopes: writes the embedded placeholder package to $OUTPUT_DIR/placeholder.zip.

@@ -4,8 +4,7 @@ use std::process::ExitCode;
 
 use crate::np::NpClient;
 use crate::scope_metadata::store_scope_metadata;
-use crate::step::{self, StepArgs};
-use crate::tofu::process_env;
+use crate::step::{self, process_env, StepArgs};
 use clap::Parser;
 
 /// Stores the ALB listener-rule priority a private scope took on the scope's NRN

@@ -2,8 +2,8 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use crate::step::{self, StepArgs};
-use crate::tofu::{process_env, tofu_step};
+use crate::step::{self, process_env, StepArgs};
+use crate::tofu::run::tofu_step;
 use clap::Parser;
 
 /// Checks that the binary is OpenTofu or Terraform 1.10 or later (the lock file needs

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 
 use aws_sdk_lambda::types::AliasRoutingConfiguration;
 
+use super::parameters::{secret_name, ParametersStrategy};
 use super::{is_published_version, lambda_client, lambda_failure, required_input};
 use crate::aws::{sdk_config, CallFailure};
 use crate::report::StepError;
-use crate::scope_context::{secret_name, ParametersStrategy};
 use crate::step::{progress, warn, Outputs};
 
 /// What the alias step does.

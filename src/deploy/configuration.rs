@@ -10,13 +10,13 @@ use std::time::Duration;
 use aws_sdk_lambda::types::{Environment, EphemeralStorage, Runtime, VpcConfig};
 use serde_json::{Map, Value};
 
+use super::parameters::ParametersStrategy;
 use super::wait::{wait_until_updated, DEFAULT_MAX_WAIT_SECONDS};
 use super::{lambda_client, lambda_failure, required_input};
 use crate::aws::{sdk_config, CallFailure};
 use crate::config::{comma_list, Setting};
 use crate::context::Context;
 use crate::report::{Secret, StepError};
-use crate::scope_context::ParametersStrategy;
 use crate::step::{progress, Outputs};
 
 /// The environment variable the function reads the parameters secret's name from.

@@ -6,6 +6,7 @@
 pub mod alias;
 pub mod code;
 pub mod configuration;
+pub mod parameters;
 pub mod provisioned;
 pub mod version;
 pub mod wait;

@@ -12,8 +12,8 @@ use super::function::{self, ScopeFunction};
 use super::{call_failed, notice, rfc3339_millis, Arguments};
 use crate::aws::{sdk_config, CallFailure};
 use crate::context::Context;
+use crate::deploy::version::function_versions;
 use crate::report::StepError;
-use crate::scope_context::function_versions;
 use crate::step::progress;
 
 /// One alias and the share of its traffic a version gets.

@@ -10,8 +10,8 @@ use super::function::{self, ScopeFunction};
 use super::{bad_argument, call_failed, notice, rfc3339_millis, Arguments, Window};
 use crate::aws::{sdk_config, CallFailure};
 use crate::context::Context;
+use crate::deploy::version::{list_function_versions, version_for_deployment};
 use crate::report::StepError;
-use crate::scope_context::{list_function_versions, version_for_deployment};
 use crate::step::progress;
 
 /// Events per answer when the request names no limit.

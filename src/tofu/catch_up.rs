@@ -6,8 +6,8 @@
 use aws_sdk_lambda::types::FunctionConfiguration;
 
 use crate::aws::CallFailure;
+use crate::deploy::version::function_versions;
 use crate::report::StepError;
-use crate::scope_context::function_versions;
 
 /// What the catch-up found and did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,15 +5,17 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::config::{bounded_number, Setting};
 use crate::context::Context;
 use crate::report::StepError;
-use crate::step::{progress, warn, Outputs};
+use crate::step::{progress, warn, Env, Outputs};
 
-use super::imports::Targets;
-use super::{Env, TofuAction, VARS_FILE};
+use super::action::TofuAction;
+use super::imports::{self, Targets};
+use super::listener::{allocate_priority, listener_rules, target_group_name, ListenerRule};
+use super::vars::{TofuVars, VARS_FILE};
 
 /// Modules every scope gets.
 pub const BASE_MODULES: &[&str] = &["provider/aws", "iam", "compute/lambda"];
@@ -72,7 +74,7 @@ fn is_test_file(name: &str) -> bool {
 pub fn compose(
     modules_root: &Path,
     modules: &[&str],
-    variables: &Map<String, Value>,
+    variables: &TofuVars,
     work_dir: &Path,
 ) -> Result<Vec<PathBuf>, StepError> {
     let io_error = |what: String, err: std::io::Error| {
@@ -92,7 +94,7 @@ pub fn compose(
         let stale = path.extension().is_some_and(|ext| ext == "tf")
             || path
                 .file_name()
-                .is_some_and(|name| name == super::imports::FOUND_FILE);
+                .is_some_and(|name| name == imports::FOUND_FILE);
         if stale {
             std::fs::remove_file(&path)
                 .map_err(|err| io_error(format!("could not remove {}", path.display()), err))?;
@@ -124,86 +126,14 @@ pub fn compose(
             written.push(target);
         }
     }
-    let vars_path = work_dir.join(VARS_FILE);
-    let text = serde_json::to_string_pretty(&Value::Object(variables.clone()))
-        .map_err(|err| StepError::new(format!("could not render the variables: {err}")))?;
-    std::fs::write(&vars_path, text)
-        .map_err(|err| io_error(format!("could not write {}", vars_path.display()), err))?;
+    let vars_path = variables.write(work_dir).map_err(|err| {
+        io_error(
+            format!("could not write {}", work_dir.join(VARS_FILE).display()),
+            err,
+        )
+    })?;
     written.push(vars_path);
     Ok(written)
-}
-
-/// The scope's target group name (as networking/alb names it).
-pub fn target_group_name(scope_id: &str) -> String {
-    format!("np-{scope_id}").chars().take(32).collect()
-}
-
-/// One listener rule as allocation sees it: its priority (`None` for the default
-/// rule) and the target groups it forwards to.
-#[derive(Debug, Clone)]
-pub struct ListenerRule {
-    pub arn: Option<String>,
-    pub priority: Option<u32>,
-    pub target_group_arns: Vec<String>,
-}
-
-/// The scope's priority: the one its own rule already holds (it forwards to the scope's
-/// target group), else the lowest priority no rule holds — never another scope's.
-pub fn allocate_priority(rules: &[ListenerRule], scope_id: &str) -> u32 {
-    let own = format!(":targetgroup/{}/", target_group_name(scope_id));
-    if let Some(priority) = rules
-        .iter()
-        .find(|rule| rule.target_group_arns.iter().any(|arn| arn.contains(&own)))
-        .and_then(|rule| rule.priority)
-    {
-        return priority;
-    }
-    let taken: std::collections::BTreeSet<u32> = rules.iter().filter_map(|r| r.priority).collect();
-    (1..)
-        .find(|candidate| !taken.contains(candidate))
-        .unwrap_or(1)
-}
-
-/// Every rule of a listener (`elasticloadbalancing:DescribeRules`, all pages).
-pub async fn listener_rules(
-    client: &aws_sdk_elasticloadbalancingv2::Client,
-    listener: &str,
-) -> Result<Vec<ListenerRule>, crate::aws::CallFailure> {
-    let mut rules = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = client
-            .describe_rules()
-            .listener_arn(listener)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|err| crate::aws::CallFailure::from_sdk(&err))?;
-        for rule in page.rules() {
-            let mut arns = Vec::new();
-            for action in rule.actions() {
-                if let Some(arn) = action.target_group_arn() {
-                    arns.push(arn.to_string());
-                }
-                if let Some(forward) = action.forward_config() {
-                    for group in forward.target_groups() {
-                        if let Some(arn) = group.target_group_arn() {
-                            arns.push(arn.to_string());
-                        }
-                    }
-                }
-            }
-            rules.push(ListenerRule {
-                arn: rule.rule_arn().map(str::to_string),
-                priority: rule.priority().and_then(|p| p.parse().ok()),
-                target_group_arns: arns,
-            });
-        }
-        marker = page.next_marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(rules);
-        }
-    }
 }
 
 /// Reads the listener's rules and allocates; the rules are returned for the adoption
@@ -349,7 +279,7 @@ fn lenient<T>(destroying: bool, result: Result<T, StepError>) -> Result<Option<T
 }
 
 /// The composition for one scope: modules and variables from the earlier steps' outputs.
-pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepError> {
+pub fn plan(env: Env) -> Result<(Vec<&'static str>, TofuVars), StepError> {
     let reach = Reach::parse(&required(env, "VISIBILITY", "build-scope-context")?)?;
     let ctx = match env("CONTEXT") {
         Some(text) => Some(Context::parse(&text)?),
@@ -363,24 +293,16 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
     };
     let modules = select_modules(reach, !domain.is_empty() && zone.is_some());
 
-    let mut vars = Map::new();
-    vars.insert(
-        "aws_region".into(),
-        json!(env("AWS_REGION")
+    let mut vars = TofuVars {
+        aws_region: env("AWS_REGION")
             .or_else(|| env("AWS_DEFAULT_REGION"))
-            .ok_or_else(|| required(env, "AWS_REGION", "fetch-scope-config").unwrap_err())?),
-    );
+            .ok_or_else(|| required(env, "AWS_REGION", "fetch-scope-config").unwrap_err())?,
+        ..TofuVars::default()
+    };
     let scope_id = required(env, "SCOPE_ID", "build-scope-context")?;
     crate::ids::check_id("scope id", "SCOPE_ID", &scope_id)?;
-    vars.insert("scope_id".into(), json!(scope_id));
-    vars.insert(
-        "function_name".into(),
-        json!(required(
-            env,
-            "LAMBDA_FUNCTION_NAME",
-            "build-scope-context"
-        )?),
-    );
+    vars.scope_id = scope_id;
+    vars.function_name = required(env, "LAMBDA_FUNCTION_NAME", "build-scope-context")?;
     let tags: Value = match env("RESOURCE_TAGS_JSON") {
         None => json!({}),
         Some(text) => serde_json::from_str(&text).map_err(|err| {
@@ -389,27 +311,19 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
                 .usage()
         })?,
     };
-    vars.insert("resource_tags".into(), tags);
-    vars.insert("domain_name".into(), json!(domain));
-    if let Some(alias) = env("LAMBDA_MAIN_ALIAS_NAME") {
-        vars.insert("main_alias_name".into(), json!(alias));
-    }
-
-    vars.insert(
-        "execution_role_prefix".into(),
-        json!(execution_role_prefix(ctx.as_ref(), env)?),
-    );
+    vars.resource_tags = tags;
+    vars.domain_name = domain.clone();
+    vars.main_alias_name = env("LAMBDA_MAIN_ALIAS_NAME");
+    vars.execution_role_prefix = execution_role_prefix(ctx.as_ref(), env)?;
     // The same decision deployments make: the capability, not whether subnets are known.
     let settings_ctx = ctx
         .clone()
         .unwrap_or_else(|| Context::from_value(json!({})));
     let destroying = destroying(env)?;
-    if let Some(boundary) = lenient(
+    vars.permissions_boundary_arn = lenient(
         destroying,
         crate::policy::execution_role_boundary(settings_ctx.value(), env),
-    )? {
-        vars.insert("permissions_boundary_arn".into(), json!(boundary));
-    }
+    )?;
     if !destroying {
         // Memory, timeout and VPC placement would otherwise fall back to their defaults
         // and tofu would apply them to the function.
@@ -424,21 +338,15 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
     )?
     .flatten()
     .unwrap_or_default();
-    vars.insert("vpc_enabled".into(), json!(!subnets.is_empty()));
+    vars.vpc_enabled = !subnets.is_empty();
 
     let package_type = required(env, "PACKAGE_TYPE", "build-scope-context")?;
-    vars.insert("package_type".into(), json!(package_type));
-    for (name, var) in [
-        ("LAMBDA_FILENAME", "placeholder_filename"),
-        ("PLACEHOLDER_IMAGE_URI", "placeholder_image_uri"),
-        ("RUNTIME", "runtime"),
-        ("HANDLER", "handler"),
-        ("ARCHITECTURE", "architecture"),
-    ] {
-        if let Some(value) = env(name) {
-            vars.insert(var.into(), json!(value));
-        }
-    }
+    vars.package_type = package_type.clone();
+    vars.placeholder_filename = env("LAMBDA_FILENAME");
+    vars.placeholder_image_uri = env("PLACEHOLDER_IMAGE_URI");
+    vars.runtime = env("RUNTIME");
+    vars.handler = env("HANDLER");
+    vars.architecture = env("ARCHITECTURE");
     if !destroying {
         match package_type.as_str() {
             "Zip" if env("LAMBDA_FILENAME").is_none() => {
@@ -455,12 +363,10 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
             _ => {}
         }
     }
-    vars.insert("subnet_ids".into(), json!(subnets));
-    vars.insert("security_group_ids".into(), json!(security_groups));
-    if let Some(days) = lenient(destroying, log_retention_days(env))?.flatten() {
-        vars.insert("log_retention_days".into(), json!(days));
-    }
-    if let Some(seconds) = lenient(
+    vars.subnet_ids = subnets;
+    vars.security_group_ids = security_groups;
+    vars.log_retention_days = lenient(destroying, log_retention_days(env))?.flatten();
+    vars.iam_propagation_seconds = lenient(
         destroying,
         bounded_number(
             "IAM_PROPAGATION_SECONDS",
@@ -468,116 +374,92 @@ pub fn plan(env: Env) -> Result<(Vec<&'static str>, Map<String, Value>), StepErr
             IAM_PROPAGATION_SECONDS_RANGE,
             IAM_PROPAGATION_SECONDS_DEFAULT,
         ),
-    )? {
-        vars.insert("iam_propagation_seconds".into(), json!(seconds));
-    }
-    for (name, var, valid, expected) in [
-        (
-            "LAMBDA_TRACING_MODE",
-            "tracing_mode",
-            (|v: &str| v == "Active" || v == "PassThrough") as fn(&str) -> bool,
-            "Active or PassThrough",
-        ),
-        (
-            "LOG_KMS_KEY_ARN",
-            "log_kms_key_arn",
-            |v: &str| {
-                let parts: Vec<&str> = v.splitn(6, ':').collect();
-                parts.len() == 6
-                    && parts[0] == "arn"
-                    && parts[2] == "kms"
-                    && parts[4].len() == 12
-                    && parts[5]
-                        .strip_prefix("key/")
-                        .is_some_and(|id| !id.is_empty())
-            },
-            "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)",
-        ),
-    ] {
-        if let Some(value) = env(name).filter(|value| !value.is_empty()) {
-            if !valid(&value) {
-                return Err(StepError::new(format!("{name} is '{value}'"))
-                    .cause(format!("{name} must be {expected}"))
-                    .fix(format!(
-                        "set {name} to {expected} in values.yaml, or remove it"
-                    ))
-                    .usage());
-            }
-            vars.insert(var.into(), json!(value));
-        }
-    }
+    )?;
+    // A value the modules would only reject after creating the function.
+    let checked = |name: &str, valid: fn(&str) -> bool, expected: &str| match env(name)
+        .filter(|value| !value.is_empty())
+    {
+        Some(value) if !valid(&value) => Err(StepError::new(format!("{name} is '{value}'"))
+            .cause(format!("{name} must be {expected}"))
+            .fix(format!(
+                "set {name} to {expected} in values.yaml, or remove it"
+            ))
+            .usage()),
+        value => Ok(value),
+    };
+    vars.tracing_mode = checked(
+        "LAMBDA_TRACING_MODE",
+        |v| v == "Active" || v == "PassThrough",
+        "Active or PassThrough",
+    )?;
+    vars.log_kms_key_arn = checked(
+        "LOG_KMS_KEY_ARN",
+        |v| {
+            let parts: Vec<&str> = v.splitn(6, ':').collect();
+            parts.len() == 6
+                && parts[0] == "arn"
+                && parts[2] == "kms"
+                && parts[4].len() == 12
+                && parts[5]
+                    .strip_prefix("key/")
+                    .is_some_and(|id| !id.is_empty())
+        },
+        "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)",
+    )?;
     // The function starts with the settings its first deployment would give it.
-    if let Some(memory) = lenient(
+    vars.memory_size = lenient(
         destroying,
         crate::deploy::configuration::memory_mb(&settings_ctx, env),
-    )? {
-        vars.insert("memory_size".into(), json!(memory));
-    }
-    if let Some(timeout) = lenient(
+    )?;
+    vars.timeout_seconds = lenient(
         destroying,
         crate::deploy::configuration::timeout_seconds(&settings_ctx, env),
-    )? {
-        vars.insert("timeout_seconds".into(), json!(timeout));
-    }
+    )?;
 
     match reach {
-        Reach::Public => {
-            if let Some(certificate) = env("API_CERTIFICATE_ARN") {
-                vars.insert("api_certificate_arn".into(), json!(certificate));
-            }
-        }
+        Reach::Public => vars.api_certificate_arn = env("API_CERTIFICATE_ARN"),
         Reach::Private => {
-            vars.insert(
-                "alb_listener_arn".into(),
-                json!(required(
-                    env,
-                    "ALB_PRIVATE_LISTENER_ARN",
-                    "fetch-scope-config"
-                )?),
-            );
+            vars.alb_listener_arn = Some(required(
+                env,
+                "ALB_PRIVATE_LISTENER_ARN",
+                "fetch-scope-config",
+            )?);
             // Without an explicit priority, compose_step allocates one on the listener.
-            if let Some(priority) = number(env, "ALB_RULE_PRIORITY")? {
-                vars.insert("alb_rule_priority".into(), json!(priority));
-            }
+            vars.alb_rule_priority = number(env, "ALB_RULE_PRIORITY")?;
         }
         Reach::EventDriven => {}
     }
-    if let (true, Some(zone)) = (modules.contains(&"dns/route53"), zone) {
-        vars.insert("hosted_zone_id".into(), json!(zone));
+    if modules.contains(&"dns/route53") {
+        vars.hosted_zone_id = zone;
     }
     Ok((modules, vars))
 }
 
 /// What the composition declares, for compose-tofu to look up in AWS before an apply.
-fn import_targets(modules: &[&str], vars: &Map<String, Value>) -> Targets {
-    let text = |name: &str| {
-        vars.get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let function = text("function_name");
-    let domain = text("domain_name");
+fn import_targets(modules: &[&str], vars: &TofuVars) -> Targets {
+    let domain = &vars.domain_name;
     Targets {
-        execution_role: execution_role_name(&text("execution_role_prefix"), &function),
+        execution_role: execution_role_name(&vars.execution_role_prefix, &vars.function_name),
         main_alias: vars
-            .get("main_alias_name")
-            .and_then(Value::as_str)
-            .unwrap_or("main")
-            .to_string(),
+            .main_alias_name
+            .clone()
+            .unwrap_or_else(|| "main".to_string()),
         alb: modules.contains(&"networking/alb").then(|| {
             (
-                text("alb_listener_arn"),
-                target_group_name(&text("scope_id")),
+                vars.alb_listener_arn.clone().unwrap_or_default(),
+                target_group_name(&vars.scope_id),
             )
         }),
         api: modules.contains(&"networking/api_gateway").then(|| {
-            (!domain.is_empty() && vars.contains_key("api_certificate_arn")).then(|| domain.clone())
+            (!domain.is_empty() && vars.api_certificate_arn.is_some()).then(|| domain.clone())
         }),
-        dns_record: modules
-            .contains(&"dns/route53")
-            .then(|| (text("hosted_zone_id"), domain.clone())),
-        function,
+        dns_record: modules.contains(&"dns/route53").then(|| {
+            (
+                vars.hosted_zone_id.clone().unwrap_or_default(),
+                domain.clone(),
+            )
+        }),
+        function: vars.function_name.clone(),
         listener_rules: None,
     }
 }
@@ -591,21 +473,18 @@ pub fn execution_role_name(prefix: &str, function: &str) -> String {
 }
 
 /// The compose-tofu step: modules from `TOFU_MODULES_DIR` (default `$SERVICE_PATH/tofu`)
-/// into `$OUTPUT_DIR/tofu`.
-pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
+/// into `$OUTPUT_DIR/tofu`. `stored_priority` answers the ALB rule priority kept on an
+/// NRN (store-scope-metadata keeps it there after the first apply), if any.
+pub async fn compose_step(
+    env: Env<'_>,
+    stored_priority: impl Fn(&str) -> Option<u64>,
+) -> Result<Outputs, StepError> {
     let (modules, mut vars) = plan(env)?;
     let config = crate::aws::sdk_config().await?;
     let mut rules_read = None;
-    if let (Some(listener), false) = (
-        vars.get("alb_listener_arn").and_then(Value::as_str),
-        vars.contains_key("alb_rule_priority"),
-    ) {
-        let scope_id = vars["scope_id"].as_str().unwrap_or_default().to_string();
-        // The priority store-scope-metadata kept on the scope's NRN wins over re-deriving.
-        let stored = env("SCOPE_NRN").and_then(|nrn| {
-            crate::scope_metadata::stored_priority(&crate::np::NpClient::from_env(), &nrn)
-        });
-        let priority = match stored {
+    if let (Some(listener), None) = (&vars.alb_listener_arn, vars.alb_rule_priority) {
+        // The priority stored on the scope's NRN wins over re-deriving.
+        let priority = match env("SCOPE_NRN").and_then(|nrn| stored_priority(&nrn)) {
             Some(priority) => {
                 progress(format!(
                     "♻️ ALB rule priority {priority}: stored on the scope's NRN"
@@ -613,12 +492,13 @@ pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
                 u32::try_from(priority).unwrap_or(1)
             }
             None => {
-                let (priority, rules) = allocate_priority_on(&config, listener, &scope_id).await?;
+                let (priority, rules) =
+                    allocate_priority_on(&config, listener, &vars.scope_id).await?;
                 rules_read = Some(rules);
                 priority
             }
         };
-        vars.insert("alb_rule_priority".into(), json!(priority));
+        vars.alb_rule_priority = Some(u64::from(priority));
     }
     let modules_root = match (env("TOFU_MODULES_DIR"), env("SERVICE_PATH")) {
         (Some(dir), _) => PathBuf::from(dir),
@@ -637,7 +517,7 @@ pub async fn compose_step(env: Env<'_>) -> Result<Outputs, StepError> {
         listener_rules: rules_read,
         ..import_targets(&modules, &vars)
     };
-    super::imports::write_imports(&config, &work_dir, &targets, destroying).await?;
+    imports::write_imports(&config, &work_dir, &targets, destroying).await?;
     progress(format!(
         "🧩 composed {} ({} files) in {}",
         modules.join(", "),
@@ -689,25 +569,5 @@ mod tests {
         );
         assert!(is_test_file("lambda_test.tf"));
         assert!(!is_test_file("main.tf"));
-    }
-
-    #[test]
-    fn priority_is_the_scopes_own_or_the_lowest_free() {
-        let rule = |priority: Option<u32>, group: &str| ListenerRule {
-            arn: None,
-            priority,
-            target_group_arns: vec![format!(
-                "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/{group}/abc"
-            )],
-        };
-        let rules = vec![
-            rule(Some(1), "np-1"),
-            rule(Some(2), "np-2"),
-            rule(Some(4), "np-90"),
-            rule(None, "default"),
-        ];
-        assert_eq!(allocate_priority(&rules, "9"), 3);
-        assert_eq!(allocate_priority(&rules, "90"), 4);
-        assert_eq!(allocate_priority(&[], "9"), 1);
     }
 }

@@ -10,8 +10,8 @@ use crate::aws::CallFailure;
 use crate::report::StepError;
 use crate::step::{progress, warn};
 
-use super::compose::ListenerRule;
-use super::hcl_string;
+use super::hcl::hcl_string;
+use super::listener::{listener_rules, ListenerRule};
 
 /// The composed file holding the import blocks (apply).
 pub const IMPORTS_FILE: &str = "imports.tf";
@@ -252,7 +252,7 @@ async fn alb_imports(
     let mut imports = vec![Import::new("aws_lb_target_group.function", group_arn)];
     let rules = match known_rules {
         Some(rules) => Ok(rules.to_vec()),
-        None => super::compose::listener_rules(&elb, listener).await,
+        None => listener_rules(&elb, listener).await,
     };
     match rules {
         Ok(rules) => {

@@ -7,10 +7,20 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::document::{parse_yaml, Env};
-use super::expand::expand;
-use super::run::{lookup, Runner};
+use super::expand::{expand, lookup};
 use super::spec::StepSpec;
 use crate::report::StepError;
+
+/// What running checks needs from the workflow runner.
+pub trait CheckRunner {
+    /// Runs a hook step (`before_each` / `after_each`) in its own shell, its outputs
+    /// discarded.
+    fn run_isolated(&mut self, step: &StepSpec, env: &Env, parent: &str) -> Result<(), StepError>;
+    /// Runs one check script; its exit code (`None` for a signal).
+    fn run_check(&mut self, file: &Path, env: &Env) -> Result<Option<i32>, StepError>;
+    /// One line of the runner's progress.
+    fn line(&self, text: &str);
+}
 
 /// One check found in a folder.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +105,7 @@ pub fn discover(folder: &Path, env: &Env) -> Result<Vec<Check>, StepError> {
 
 /// Runs every check; true when all of them (and their hooks) succeeded.
 pub fn run(
-    runner: &mut Runner,
+    runner: &mut impl CheckRunner,
     label: &str,
     step: &StepSpec,
     folders: &[String],
@@ -140,18 +150,18 @@ pub fn run(
         let mut ok = true;
         if let Some(hook) = before_each {
             if let Err(err) = runner.run_isolated(hook, &check_env, &check_label) {
-                runner.stream.line(&format!("⚠️  {}", err.what));
+                runner.line(&format!("⚠️  {}", err.what));
                 ok = false;
             }
         }
-        runner.stream.line(&format!("▶ {check_label}"));
+        runner.line(&format!("▶ {check_label}"));
         let code = runner.run_check(&check.file, &check_env)?;
         let code_value = code.unwrap_or(-1);
         ok &= code == Some(0);
         check_env.insert("CHECK_RESULT".into(), code_value.to_string());
         if let Some(hook) = after_each {
             if let Err(err) = runner.run_isolated(hook, &check_env, &check_label) {
-                runner.stream.line(&format!("⚠️  {}", err.what));
+                runner.line(&format!("⚠️  {}", err.what));
                 ok = false;
             }
         }
@@ -172,7 +182,7 @@ pub fn run(
         result["name"] = Value::String(check.name.clone());
         result["category"] = Value::String(check.category.clone());
         result["exit_code"] = json!(code_value);
-        runner.stream.line(&format!(
+        runner.line(&format!(
             "{} {check_label}: {}",
             if ok { "✅" } else { "❌" },
             result["status"].as_str().unwrap_or_default()
@@ -190,7 +200,7 @@ pub fn run(
         .iter()
         .filter(|r| r["exit_code"] != json!(0))
         .count();
-    runner.stream.line(&format!(
+    runner.line(&format!(
         "ℹ️  {label}: {} check(s), {failed} failed; results in {}",
         results.len(),
         summary_file.display()

@@ -4,6 +4,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+/// A variable map as [`expand`]'s lookup.
+pub fn lookup(env: &BTreeMap<String, String>) -> impl Fn(&str) -> Option<String> + '_ {
+    move |name| env.get(name).cloned()
+}
+
 /// Expands `$NAME`, `${NAME}` and the one-character shell specials (`$1`, `$?`, ...)
 /// exactly like Go's `os.Expand`; `lookup` answers `None` for an unset name.
 pub fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {

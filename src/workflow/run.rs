@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::document::{Document, Env};
-use super::executor;
-use super::expand::{expand, resolve_all};
+use super::executor::{self, CheckRunner};
+use super::expand::{expand, lookup, resolve_all};
 use super::shell::{self, Finished, Target};
 use super::spec::{is_shell_name, parse_steps, OutputKind, StepKind, StepSpec};
 use crate::report::StepError;
@@ -373,28 +373,25 @@ impl Runner {
         }
         Ok(next)
     }
+}
 
+impl CheckRunner for Runner {
     /// Runs a single step spec with a throwaway copy of `env` (executor hooks, checks).
-    pub fn run_isolated(
-        &mut self,
-        step: &StepSpec,
-        env: &Env,
-        parent: &str,
-    ) -> Result<(), StepError> {
+    fn run_isolated(&mut self, step: &StepSpec, env: &Env, parent: &str) -> Result<(), StepError> {
         let mut env = env.clone();
         self.run_step(step, &mut env, parent)
     }
 
     /// Sources one check file in its own bash (executor), returning its exit code.
-    pub fn run_check(&mut self, file: &Path, env: &Env) -> Result<Option<i32>, StepError> {
+    fn run_check(&mut self, file: &Path, env: &Env) -> Result<Option<i32>, StepError> {
         self.counter += 1;
         let scratch = self.scratch.path().join(format!("env-{}", self.counter));
         Ok(shell::run(Target::Source(file), env, &[], &scratch)?.code)
     }
-}
 
-pub fn lookup(env: &Env) -> impl Fn(&str) -> Option<String> + '_ {
-    move |name| env.get(name).cloned()
+    fn line(&self, text: &str) {
+        self.stream.line(text);
+    }
 }
 
 pub fn seconds(elapsed: Duration) -> String {

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::aws::CallFailure;
+use crate::deploy::version::{list_function_versions, version_for_deployment};
 use crate::diagnose::probe::{call_not_done, missing_function_name, FunctionLookup};
 use crate::diagnose::{Outcome, Probe};
-use crate::scope_context::{list_function_versions, version_for_deployment};
 
 pub async fn lambda_exists(probe: Arc<Probe>) -> Outcome {
     match probe.function().await {
