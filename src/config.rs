@@ -1,7 +1,9 @@
 //! Platform configuration: merging the attributes of several providers of one
 //! category (warning on keys more than one provider defines), and the precedence
 //! helper every step uses — jq paths into CONTEXT (run with jaq), then environment
-//! variables, then a default. Not for reading providers: see `np` and `context`.
+//! variables, then a default. Blank means unset in every layer (`settings::is_blank`).
+//! Not for reading providers (see `np` and `context`), nor for the names and defaults of
+//! operator settings (see `settings`).
 
 use std::collections::BTreeMap;
 
@@ -13,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::context::Context;
 use crate::report::StepError;
+use crate::settings::{is_blank, OperatorSetting};
 
 /// The attributes of every provider of one category, deep-merged in order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -196,12 +199,12 @@ fn val_to_json(val: &Val) -> Value {
 }
 
 /// A value as a configuration string: strings as they are, numbers and booleans
-/// rendered, arrays and objects as compact JSON; `null` and `""` are empty (`None`).
-/// Unlike jq's `//`, `false` is a value.
+/// rendered, arrays and objects as compact JSON; `null` and blank strings are empty
+/// (`None`). Unlike jq's `//`, `false` is a value.
 pub fn value_text(value: &Value) -> Option<String> {
     match value {
         Value::Null => None,
-        Value::String(text) if text.is_empty() => None,
+        Value::String(text) if is_blank(text) => None,
         Value::String(text) => Some(text.clone()),
         Value::Number(number) => Some(number.to_string()),
         Value::Bool(flag) => Some(flag.to_string()),
@@ -279,6 +282,16 @@ impl Setting {
         self
     }
 
+    /// An operator setting: its generic name (which carries the effective value once the
+    /// binary has reconciled both names) and its one default.
+    pub fn operator(mut self, setting: &OperatorSetting) -> Self {
+        self = self.env(setting.generic);
+        if let Some(default) = setting.default {
+            self = self.default_value(default);
+        }
+        self
+    }
+
     /// The value used when no jq path and no environment variable has one.
     pub fn default_value(mut self, value: impl Into<String>) -> Self {
         self.default = Some(value.into());
@@ -315,7 +328,7 @@ impl Setting {
             }
         }
         for name in &self.env_vars {
-            if let Some(value) = env(name).filter(|value| !value.is_empty()) {
+            if let Some(value) = env(name).filter(|value| !is_blank(value)) {
                 return Ok(Some(Resolved {
                     value,
                     source: Source::Env(name.clone()),
@@ -371,7 +384,7 @@ pub fn bounded_number(
     range: std::ops::RangeInclusive<u64>,
     default: u64,
 ) -> Result<u64, StepError> {
-    let Some(text) = text.filter(|value| !value.trim().is_empty()) else {
+    let Some(text) = text.filter(|value| !is_blank(value)) else {
         return Ok(default);
     };
     text.trim()
@@ -554,6 +567,30 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(off.value, "false", "false is a value, not absent");
+    }
+
+    #[test]
+    fn an_operator_setting_brings_its_generic_name_and_its_default() {
+        let ctx = Context::from_value(json!({"scope": {"capabilities": {}}}));
+        let alias = |env: &dyn Fn(&str) -> Option<String>| {
+            Setting::new()
+                .operator(&crate::settings::LAMBDA_MAIN_ALIAS_NAME)
+                .resolve_with(&ctx, env)
+                .unwrap()
+                .unwrap()
+        };
+        let default = alias(&|_| None);
+        assert_eq!(
+            (default.value.as_str(), default.source),
+            ("main", Source::Default)
+        );
+        let blank = alias(&|_| Some("  ".to_string()));
+        assert_eq!(blank.source, Source::Default, "blank means unset");
+        let set = alias(&|name| (name == "LAMBDA_MAIN_ALIAS_NAME").then(|| "live".to_string()));
+        assert_eq!(
+            (set.value.as_str(), set.source),
+            ("live", Source::Env("LAMBDA_MAIN_ALIAS_NAME".into()))
+        );
     }
 
     #[test]

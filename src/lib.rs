@@ -23,6 +23,7 @@ pub mod scope_actions;
 pub mod scope_config;
 pub mod scope_context;
 pub mod scope_metadata;
+pub mod settings;
 pub mod step;
 pub mod telemetry;
 pub mod tofu;

@@ -3,5 +3,10 @@
 //! the table is `lambda_scope::commands::COMMANDS` (`lambda-scope --list`).
 
 fn main() -> std::process::ExitCode {
+    // The process edge: each operator setting's namespaced and generic names are reconciled
+    // into one effective value before clap or any step reads them. It runs here, first,
+    // because no other thread exists yet (no runtime has started), so changing the
+    // environment cannot race a reader.
+    lambda_scope::settings::apply_to_process_env();
     lambda_scope::commands::main(std::env::args_os().collect())
 }
