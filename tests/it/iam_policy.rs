@@ -1,13 +1,14 @@
 //! `iam-policy` and the documents it renders: no wildcard action, no `Resource: "*"` but
 //! for APIs without resource-level permissions, no wildcard account, `iam:PassRole` only
 //! to Lambda, every action of the permissions table present, each document under IAM's
-//! 6,144-character limit; and the command line (files, commands, usage errors).
-
+//! 6,144-character limit; the read-only role's document: no write in it, and every call
+//! of the read-only workflows' steps (found from the workflows themselves) allowed by it;
+//! and the command line (files, commands, usage errors).
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use lambda_scope::permissions::{self, Caller};
+use lambda_scope::permissions::{self, Access, Caller};
 use lambda_scope::policy::{self, Document, PolicyInputs, MAX_POLICY_CHARS};
 use serde_json::Value;
 
@@ -700,6 +701,360 @@ fn help_explains_the_commands() {
         "--output",
     ] {
         assert!(text.contains(flag), "render --help lacks {flag}");
+    }
+}
+
+// --- the read-only role's document ----------------------------------------------
+
+/// Verbs that change something, written here independently of the rule in
+/// src/permissions.rs, so a table or rule change cannot quietly widen the read role.
+const WRITE_VERBS: [&str; 24] = [
+    "Create",
+    "Update",
+    "Delete",
+    "Put",
+    "Tag",
+    "Untag",
+    "Publish",
+    "Invoke",
+    "Add",
+    "Remove",
+    "Attach",
+    "Detach",
+    "Pass",
+    "Set",
+    "Modify",
+    "Register",
+    "Deregister",
+    "Change",
+    "Associate",
+    "Disassociate",
+    "Assume",
+    "Start",
+    "Stop",
+    "Upload",
+];
+
+fn read_documents() -> Vec<(String, Document)> {
+    let mut with_role = everything();
+    with_role.read_role = Some("nullplatform-prod-lambda-scope-read".into());
+    [("minimal", minimal()), ("everything", with_role)]
+        .into_iter()
+        .map(|(case, inputs)| {
+            let mut documents = policy::render_read(&inputs).unwrap();
+            assert_eq!(documents.len(), 1, "{case}");
+            (case.to_string(), documents.remove(0))
+        })
+        .collect()
+}
+
+fn allowed_actions(document: &Document) -> BTreeSet<String> {
+    statements(document)
+        .iter()
+        .filter(|s| s["Effect"] == "Allow")
+        .flat_map(|s| strings(&s["Action"]))
+        .collect()
+}
+
+#[test]
+fn the_read_document_allows_no_write() {
+    for (case, document) in read_documents() {
+        assert_eq!(document.name, policy::READ_DOCUMENT);
+        let actions = allowed_actions(&document);
+        assert!(!actions.is_empty(), "{case}");
+        for action in &actions {
+            let (service, name) = action.split_once(':').unwrap();
+            assert!(
+                !WRITE_VERBS.iter().any(|verb| name.starts_with(verb)),
+                "{case}: the read document allows {action}"
+            );
+            if service == "apigateway" {
+                assert_eq!(name, "GET", "{case}: {action}");
+            }
+            assert_eq!(Access::of_action(action), Access::Read, "{case}: {action}");
+            assert!(
+                !["s3", "secretsmanager", "kms", "ssm"].contains(&service),
+                "{case}: the read role reads no state, secret or key: {action}"
+            );
+        }
+        assert!(policy::write_actions(&document.policy).is_empty(), "{case}");
+        for statement in statements(&document) {
+            assert_eq!(statement["Effect"], "Allow", "{case}");
+            for arn in strings(&statement["Resource"]) {
+                assert!(!arn.contains('{'), "{case}: unfilled placeholder in {arn}");
+                if arn != "*" {
+                    assert!(
+                        arn.contains(ACCOUNT) || arn.contains(":apigateway:"),
+                        "{case}: {arn}"
+                    );
+                }
+            }
+        }
+        assert!(document.text().len() < MAX_POLICY_CHARS, "{case}");
+    }
+}
+
+#[test]
+fn the_write_rule_catches_a_write_in_a_read_document() {
+    let (_, document) = read_documents().remove(0);
+    assert!(policy::write_actions(&document.policy).is_empty());
+    for write in [
+        "lambda:UpdateFunctionCode",
+        "iam:PassRole",
+        "apigateway:PATCH",
+        "secretsmanager:GetSecretValue",
+    ] {
+        let mut tampered = document.policy.clone();
+        tampered["Statement"][0]["Action"]
+            .as_array_mut()
+            .unwrap()
+            .push(Value::String(write.into()));
+        assert_eq!(
+            policy::write_actions(&tampered),
+            [write],
+            "{write} slipped through"
+        );
+    }
+}
+
+/// The workflows that set `ASSUME_ROLE_ACCESS: read`, each with the step binaries it runs
+/// (from `scope-workflow run --dry-run`, includes resolved).
+fn read_workflows() -> Vec<(String, Vec<String>)> {
+    let root = crate::common::repo_root();
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("workflows")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                // `common/` holds included fragments, not workflows.
+                if path.file_name().unwrap() != "common" {
+                    dirs.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut read = Vec::new();
+    for file in files {
+        let out = Command::new(crate::common::bin_dir().join("lambda-scope"))
+            .args(["scope-workflow", "run"])
+            .arg(&file)
+            .arg("--service-path")
+            .arg(&root)
+            .arg("--dry-run")
+            .env("SCOPE_BIN_DIR", crate::common::bin_dir())
+            .output()
+            .unwrap();
+        let yaml = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (merged, _) = crate::common::dry_run_workflow(&yaml);
+        if merged["configuration"]["ASSUME_ROLE_ACCESS"] != "read" {
+            continue;
+        }
+        let binaries = merged["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|step| {
+                let file = step["file"].as_str().unwrap();
+                file.rsplit('/').next().unwrap().to_string()
+            })
+            .collect();
+        let name = file.strip_prefix(&root).unwrap().display().to_string();
+        read.push((name, binaries));
+    }
+    read
+}
+
+#[test]
+fn the_read_document_covers_every_call_of_the_read_workflows_and_no_more() {
+    let workflows = read_workflows();
+    let names: Vec<&str> = workflows.iter().map(|(name, _)| name.as_str()).collect();
+    for expected in [
+        "workflows/log/log.yaml",
+        "workflows/metric/metric.yaml",
+        "workflows/metric/list.yaml",
+        "workflows/instance/list.yaml",
+        "workflows/scope/diagnose.yaml",
+        "workflows/deployment/diagnose.yaml",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} is not a read-only workflow: {names:?}"
+        );
+    }
+    let (_, document) = read_documents().remove(0);
+    let allowed = allowed_actions(&document);
+    let mut run_by_read_workflows = BTreeSet::new();
+    for (workflow, binaries) in &workflows {
+        for binary in binaries {
+            let step = permissions::for_binary(binary)
+                .unwrap_or_else(|| panic!("{workflow}: {binary} is not in the permissions table"));
+            assert_eq!(
+                step.access,
+                Access::Read,
+                "{workflow} runs {binary}, which the table does not mark Access::Read"
+            );
+            if step.caller == Caller::Agent {
+                continue;
+            }
+            run_by_read_workflows.insert(step.binary);
+            for (action, res) in step.calls {
+                let statement = statements(&document)
+                    .into_iter()
+                    .find(|s| strings(&s["Action"]).iter().any(|a| a == action)
+                        && s["Sid"] == policy_sid(*res))
+                    .unwrap_or_else(|| panic!("{workflow}: {binary} calls {action} on {res}, which the read document does not allow"));
+                assert_eq!(statement["Effect"], "Allow");
+            }
+        }
+    }
+    // No more than that: every action comes from a step those workflows run.
+    let needed: BTreeSet<String> = run_by_read_workflows
+        .iter()
+        .flat_map(|b| {
+            permissions::for_binary(b)
+                .unwrap()
+                .calls
+                .iter()
+                .map(|(a, _)| a.to_string())
+        })
+        .collect();
+    assert_eq!(allowed, needed);
+    for step in permissions::STEP_ACTIONS {
+        if step.runs_as_read_role() {
+            assert!(
+                run_by_read_workflows.contains(step.binary),
+                "{} is marked Access::Read but no read-only workflow runs it",
+                step.binary
+            );
+        }
+    }
+}
+
+/// The statement id the renderer gives a resource kind.
+fn policy_sid(res: permissions::Res) -> String {
+    match res {
+        permissions::Res::Unscoped => "NoResourceLevelPermissions".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_agent_may_assume_the_read_role_and_the_permissions_role_never_touches_it() {
+    let read_role = "nullplatform-prod-lambda-scope-read";
+    let mut inputs = everything();
+    inputs.read_role = Some(read_role.into());
+    let documents = policy::render(&inputs).unwrap();
+    let find = |name: &str| documents.iter().find(|d| d.name == name).unwrap();
+    let read_arn = format!("arn:aws:iam::{ACCOUNT}:role/{read_role}");
+    let assume = statements(find("assume"))
+        .into_iter()
+        .find(|s| strings(&s["Action"]).contains(&"sts:AssumeRole".to_string()))
+        .unwrap();
+    assert!(strings(&assume["Resource"]).contains(&read_arn), "{assume}");
+    let deny = statements(find("iam"))
+        .into_iter()
+        .find(|s| s["Sid"] == "ProtectScopeRoles")
+        .unwrap();
+    assert_eq!(deny["Effect"], "Deny");
+    assert!(strings(&deny["Resource"]).contains(&read_arn), "{deny}");
+    // Without a read role nothing names one.
+    for document in policy::render(&everything()).unwrap() {
+        assert!(!document.text().contains("-read"), "{}", document.name);
+    }
+}
+
+#[test]
+fn render_access_read_saves_the_read_document_and_its_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("policies");
+    let base = [
+        "render",
+        "--account",
+        ACCOUNT,
+        "--region",
+        REGION,
+        "--state-bucket",
+        "acme-tofu-state",
+        "--access",
+        "read",
+    ];
+    // Without the role it is attached to: a usage error, nothing written.
+    let mut args = base.to_vec();
+    args.extend(["--output", out_dir.to_str().unwrap()]);
+    let out = iam_policy(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("❌") && stderr.contains("💡") && stderr.contains("🔧"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--read-role-name"), "{stderr}");
+    assert!(!out_dir.exists());
+
+    args.extend(["--read-role-name", "lambda-scope-read-role"]);
+    let out = iam_policy(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let saved: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(saved, ["lambda-scope-read.json"]);
+    let file = out_dir.join("lambda-scope-read.json");
+    let document: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(policy::write_actions(&document).is_empty());
+    let file_arg = format!("file://{}", file.display());
+    assert!(
+        stdout.contains(&format!(
+            "aws iam create-policy --policy-name lambda-scope-read --policy-document {file_arg}"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!(
+        "aws iam attach-role-policy --role-name lambda-scope-read-role --policy-arn arn:aws:iam::{ACCOUNT}:policy/lambda-scope-read"
+    )), "{stdout}");
+    assert!(
+        stdout.contains("lambda-read"),
+        "the selector is named: {stdout}"
+    );
+
+    // The read role's name is checked like every other value.
+    let mut bad = base.to_vec();
+    bad.extend([
+        "--output",
+        out_dir.to_str().unwrap(),
+        "--read-role-name",
+        "lambda-scope",
+    ]);
+    bad.extend(["--permissions-role-name", "lambda-scope"]);
+    let out = iam_policy(&bad);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--read-role-name"));
+
+    let out = iam_policy(&["render", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "--access",
+        "read",
+        "write",
+        "--read-role-name",
+        "lambda-read",
+    ] {
+        assert!(help.contains(word), "render --help lacks {word}:\n{help}");
     }
 }
 

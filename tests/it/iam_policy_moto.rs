@@ -28,7 +28,13 @@
 //! - an `sts:ExternalId` trust condition is checked against a wrong ExternalId but not
 //!   enforced when the request has none; the test asserts the wrong-value case.
 //! - Auth is switched on after set-up with moto's `/moto-api/reset-auth` (count 0).
-
+//!
+//! The read-only role (holding only the `read` document) is assumed the same way; it
+//! reads an execution role and a target group's health, and is denied what the
+//! permissions role is allowed (IAM writes, the state objects, the unscoped APIs no read
+//! step calls). Its logs and metrics reads are not asserted here: logs are scoped to the
+//! functions' log groups (moto checks `*`), and the tagging and CloudWatch APIs carry
+//! the endpoint names described above.
 
 use std::io::{Read, Write};
 use std::process::Output;
@@ -40,6 +46,7 @@ use serde_json::{json, Value};
 const ACCOUNT: &str = "123456789012"; // moto's default account
 const PERMISSIONS_ROLE: &str = "nullplatform-test-lambda-scope";
 const AGENT_ROLE: &str = "nullplatform-test-agent-role";
+const READ_ROLE: &str = "nullplatform-test-lambda-scope-read";
 const EXTERNAL_ID: &str = "np-external-7d1e";
 const STATE_BUCKET: &str = "acme-tofu-state";
 
@@ -682,6 +689,295 @@ fn execution_role_writes_stay_on_execution_roles_and_the_boundary_stays_on() {
             "--policy-document",
             admin,
             "--set-as-default",
+        ],
+    );
+}
+
+#[test]
+fn the_read_role_reads_and_is_denied_every_write() {
+    let server = MotoServer::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "100000")]);
+    let mut inputs = PolicyInputs::new(ACCOUNT, "us-east-1", STATE_BUCKET);
+    inputs.permissions_role = PERMISSIONS_ROLE.into();
+    inputs.read_role = Some(READ_ROLE.into());
+    inputs.protected_roles = vec![AGENT_ROLE.into()];
+    let mut documents = policy::render(&inputs).unwrap();
+    documents.extend(policy::render_read(&inputs).unwrap());
+    let document = |name: &str| {
+        documents
+            .iter()
+            .find(|d| d.name == name)
+            .unwrap()
+            .policy
+            .to_string()
+    };
+
+    server.aws(&["iam", "create-user", "--user-name", "agent"]);
+    let key = server.aws(&["iam", "create-access-key", "--user-name", "agent"]);
+    let agent = Creds {
+        key: key["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
+        secret: key["AccessKey"]["SecretAccessKey"].as_str().unwrap().into(),
+        token: None,
+    };
+    server.aws(&[
+        "iam",
+        "put-user-policy",
+        "--user-name",
+        "agent",
+        "--policy-name",
+        "assume",
+        "--policy-document",
+        &document("assume"),
+    ]);
+    let agent_arn = format!("arn:aws:iam::{ACCOUNT}:user/agent");
+    // Both roles trust the agent the same way: by ARN, with the ExternalId.
+    let trust = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": agent_arn}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
+    }]})
+    .to_string();
+    let mut arns = Vec::new();
+    for (role, names) in [
+        (
+            PERMISSIONS_ROLE,
+            &["lambda", "iam", "networking", "storage"][..],
+        ),
+        (READ_ROLE, &["read"][..]),
+    ] {
+        arns.push(
+            server.aws(&[
+                "iam",
+                "create-role",
+                "--role-name",
+                role,
+                "--assume-role-policy-document",
+                &trust,
+            ])["Role"]["Arn"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+        for name in names {
+            let created = server.aws(&[
+                "iam",
+                "create-policy",
+                "--policy-name",
+                &format!("lambda-scope-{name}"),
+                "--policy-document",
+                &document(name),
+            ]);
+            server.aws(&[
+                "iam",
+                "attach-role-policy",
+                "--role-name",
+                role,
+                "--policy-arn",
+                created["Policy"]["Arn"].as_str().unwrap(),
+            ]);
+        }
+    }
+    let (permissions_arn, read_arn) = (arns[0].clone(), arns[1].clone());
+    server.aws(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "np-lambda-orders-role",
+        "--assume-role-policy-document",
+        &trust,
+    ]);
+    server.aws(&["s3api", "create-bucket", "--bucket", STATE_BUCKET]);
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("state.json");
+    std::fs::write(&body, r#"{"version":4}"#).unwrap();
+    let body = body.to_str().unwrap();
+    let state_key = "lambda/1234/terraform.tfstate";
+    server.aws(&[
+        "s3api",
+        "put-object",
+        "--bucket",
+        STATE_BUCKET,
+        "--key",
+        state_key,
+        "--body",
+        body,
+    ]);
+    let target_group = server.aws(&[
+        "elbv2",
+        "create-target-group",
+        "--name",
+        "np-lambda-1234",
+        "--target-type",
+        "lambda",
+    ])["TargetGroups"][0]["TargetGroupArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    enforce_iam(&server);
+
+    let assume = |arn: &str, external_id: &str| {
+        run_as(
+            &server,
+            &agent,
+            &[
+                "sts",
+                "assume-role",
+                "--role-arn",
+                arn,
+                "--role-session-name",
+                "np-lambda-1234",
+                "--external-id",
+                external_id,
+            ],
+        )
+    };
+    let session = |out: Output| -> Creds {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let assumed: Value = serde_json::from_slice(&out.stdout).unwrap();
+        Creds {
+            key: assumed["Credentials"]["AccessKeyId"]
+                .as_str()
+                .unwrap()
+                .into(),
+            secret: assumed["Credentials"]["SecretAccessKey"]
+                .as_str()
+                .unwrap()
+                .into(),
+            token: assumed["Credentials"]["SessionToken"]
+                .as_str()
+                .map(String::from),
+        }
+    };
+    // The ExternalId guards the read role as it guards the permissions role.
+    let wrong = assume(&read_arn, "not-the-issued-one");
+    assert!(
+        !wrong.status.success(),
+        "the read role was assumed with a wrong ExternalId"
+    );
+    let read = session(assume(&read_arn, EXTERNAL_ID));
+    let write = session(assume(&permissions_arn, EXTERNAL_ID));
+    let me = allowed(&server, &read, &["sts", "get-caller-identity"]);
+    assert_eq!(
+        me["Arn"],
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/{READ_ROLE}/np-lambda-1234")
+    );
+
+    // What diagnose reads, where moto authorizes with the real ARN or `*`.
+    allowed(
+        &server,
+        &read,
+        &["iam", "get-role", "--role-name", "np-lambda-orders-role"],
+    );
+    allowed(
+        &server,
+        &read,
+        &[
+            "elbv2",
+            "describe-target-health",
+            "--target-group-arn",
+            &target_group,
+        ],
+    );
+
+    // Every write: the permissions role may, the read role may not.
+    let inline = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}"#;
+    let writes: [Vec<&str>; 3] = [
+        vec![
+            "iam",
+            "put-role-policy",
+            "--role-name",
+            "np-lambda-orders-role",
+            "--policy-name",
+            "logs",
+            "--policy-document",
+            inline,
+        ],
+        vec![
+            "iam",
+            "tag-role",
+            "--role-name",
+            "np-lambda-orders-role",
+            "--tags",
+            "Key=owner,Value=read-role",
+        ],
+        vec![
+            "s3api",
+            "put-object",
+            "--bucket",
+            STATE_BUCKET,
+            "--key",
+            state_key,
+            "--body",
+            body,
+        ],
+    ];
+    for args in &writes {
+        denied(&server, &read, args);
+        allowed(&server, &write, args);
+    }
+    // Reads the read workflows never make: the state, secrets, VPC lookups.
+    let out = dir.path().join("out").display().to_string();
+    for args in [
+        vec![
+            "s3api",
+            "get-object",
+            "--bucket",
+            STATE_BUCKET,
+            "--key",
+            state_key,
+            out.as_str(),
+        ],
+        vec!["s3api", "list-objects-v2", "--bucket", STATE_BUCKET],
+        vec!["secretsmanager", "list-secrets"],
+        vec!["ec2", "describe-subnets"],
+        vec!["elbv2", "describe-target-groups"],
+    ] {
+        denied(&server, &read, &args);
+        allowed(&server, &write, &args);
+    }
+    // Writes no role may make here.
+    denied(
+        &server,
+        &read,
+        &[
+            "lambda",
+            "update-function-code",
+            "--function-name",
+            "np-lambda-1234",
+            "--image-uri",
+            &format!("{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/app:v2"),
+        ],
+    );
+    denied(
+        &server,
+        &read,
+        &["iam", "delete-role", "--role-name", "np-lambda-orders-role"],
+    );
+    denied(
+        &server,
+        &read,
+        &["iam", "get-role", "--role-name", PERMISSIONS_ROLE],
+    );
+    denied(
+        &server,
+        &write,
+        &["iam", "get-role", "--role-name", READ_ROLE],
+    );
+    denied(
+        &server,
+        &write,
+        &[
+            "iam",
+            "put-role-policy",
+            "--role-name",
+            READ_ROLE,
+            "--policy-name",
+            "escalate",
+            "--policy-document",
+            inline,
         ],
     );
 }

@@ -349,12 +349,14 @@ fn the_install_module_renders_what_iam_policy_renders() {
     inputs.hosted_zone_ids = vec!["Z0123456789ABCDEFGHIJ".into()];
     inputs.layer_accounts = vec!["210987654321".into()];
     inputs.permissions_role = "nullplatform-prod-lambda-scope".into();
+    inputs.read_role = Some("nullplatform-prod-lambda-scope-read".into());
     inputs.protected_roles = vec!["nullplatform-prod-agent-role".into()];
     let vars = serde_json::json!({
         "partition": inputs.partition(),
         "account_id": inputs.account,
         "region": inputs.region,
         "permissions_role_name": inputs.permissions_role,
+        "read_role_name": inputs.read_role,
         "protected_roles": inputs.protected_roles,
         "state_bucket": inputs.state_bucket,
         "state_key_prefix": inputs.state_key_prefix,
@@ -392,8 +394,10 @@ fn the_install_module_renders_what_iam_policy_renders() {
         String::from_utf8_lossy(&out.stderr)
     );
     let from_tofu: BTreeMap<String, String> = serde_json::from_slice(&out.stdout).unwrap();
-    let from_rust = policy::render(&inputs).unwrap();
+    let mut from_rust = policy::render(&inputs).unwrap();
+    from_rust.extend(policy::render_read(&inputs).unwrap());
     assert_eq!(from_tofu.len(), from_rust.len(), "different documents");
+    assert!(from_tofu.contains_key(policy::READ_DOCUMENT));
     for document in from_rust {
         let tofu_doc: Value = serde_json::from_str(&from_tofu[document.name]).unwrap();
         assert_eq!(
@@ -1250,4 +1254,223 @@ fn the_placeholder_repository_joins_the_policies_repositories() {
         evaluate(true, &format!(r#"["{placeholder}"]"#)),
         [placeholder]
     );
+}
+
+#[test]
+fn the_read_role_is_opt_in_and_trusted_like_the_permissions_role() {
+    assert_eq!(default_of("create_read_role"), "false");
+    assert_eq!(default_of("iam_provider_read_selector"), "\"lambda-read\"");
+    let resources = declared("read_role.tf", "resource");
+    for name in [
+        "aws_iam_role.read",
+        "aws_iam_policy.read",
+        "aws_iam_role_policy_attachment.read",
+    ] {
+        assert!(resources.contains_key(name), "no {name}");
+    }
+    for (name, block) in &resources {
+        assert_eq!(
+            attr(block, "count"),
+            "local.read_role_create ? 1 : 0",
+            "{name} is not gated on create_read_role"
+        );
+    }
+    let text = std::fs::read_to_string(tofu_dir().join("read_role.tf")).unwrap();
+    assert!(text.contains("read_role_create = var.create_read_role"));
+    // The same trust (principals, ExternalId, session tags) and session cap as the main role.
+    let main = declared("iam.tf", "resource");
+    let (role, permissions) = (
+        &resources["aws_iam_role.read"],
+        &main["aws_iam_role.permissions"],
+    );
+    for name in ["assume_role_policy", "max_session_duration"] {
+        assert_eq!(attr(role, name), attr(permissions, name), "{name}");
+    }
+    assert_eq!(attr(role, "assume_role_policy"), "local.trust_policy");
+    // Its one policy is the table's read document, through the same module as the main role's.
+    assert_eq!(
+        attr(&resources["aws_iam_policy.read"], "policy"),
+        "module.policy_documents.documents[\"read\"]"
+    );
+    let attachment = &resources["aws_iam_role_policy_attachment.read"];
+    assert_eq!(attr(attachment, "role"), "aws_iam_role.read[0].name");
+    assert_eq!(attr(attachment, "policy_arn"), "aws_iam_policy.read[0].arn");
+    // ... and not one of the permissions role's.
+    let iam = std::fs::read_to_string(tofu_dir().join("iam.tf")).unwrap();
+    let role_policies = iam
+        .lines()
+        .find(|l| l.trim_start().starts_with("role_policies"))
+        .unwrap();
+    assert!(role_policies.contains("\"read\""), "{role_policies}");
+    // The agent may assume it (the assume document), the permissions role never touches it,
+    // and no execution-role prefix may cover it.
+    let main_tf = std::fs::read_to_string(tofu_dir().join("main.tf")).unwrap();
+    assert!(
+        main_tf.contains(
+            "read_role_name          = local.read_role_create ? local.read_role_name : \"\""
+        ),
+        "the policy documents do not get the read role"
+    );
+    assert!(iam.contains("(local.read_role_create && startswith(local.read_role_name, prefix))"));
+    let outputs: BTreeSet<String> = blocks(&parse(&tofu_dir().join("outputs.tf")), "output")
+        .into_iter()
+        .map(label)
+        .collect();
+    for name in ["read_role_arn", "read_role_name", "read_policy_arn"] {
+        assert!(outputs.contains(name), "no output {name}");
+    }
+    // The IaC scan covers it.
+    let scan = std::fs::read_to_string(tofu_dir().join("../../scripts/iac-scan.tfvars")).unwrap();
+    assert!(
+        scan.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["create_read_role", "=", "true"]),
+        "{scan}"
+    );
+}
+
+#[test]
+fn the_read_role_settings_are_checked_where_they_are_read() {
+    let (ok, log) = plan_variables(&[
+        "-var=create_read_role=true",
+        "-var=read_role_name=acme-lambda-read",
+        "-var=iam_provider_read_selector=lambda-ro",
+    ]);
+    assert!(ok, "{log}");
+    for (setting, says) in [
+        ("-var=iam_provider_read_selector=lambda", "❌ iam_provider_read_selector"),
+        ("-var=iam_provider_read_selector=", "❌ iam_provider_read_selector"),
+        ("-var=iam_provider_read_selector=lambda read", "❌ iam_provider_read_selector"),
+        ("-var=read_role_name=role/with/slashes", "❌ read_role_name"),
+        (
+            "-var=read_role_name=a-role-name-that-is-much-longer-than-the-sixty-four-characters-iam-allows",
+            "❌ read_role_name",
+        ),
+    ] {
+        let (ok, log) = plan_variables(&["-var=create_read_role=true", setting]);
+        assert!(!ok, "{setting} accepted");
+        assert!(log.contains(says), "{setting}: {log}");
+    }
+}
+
+/// The locals of read_role.tf and iam_provider.tf evaluated by real tofu / terraform with
+/// variables.tf, the roles' ARNs standing in for the provider's: the provider entries
+/// and the read role's name.
+fn iam_provider_locals(extra: &[&str]) -> Value {
+    let mut locals = String::new();
+    for file in ["read_role.tf", "iam_provider.tf"] {
+        let text = std::fs::read_to_string(tofu_dir().join(file)).unwrap();
+        let start = text.find("locals {").expect("no locals");
+        let end = start + text[start..].find("\n}\n").unwrap() + 3;
+        locals.push_str(&text[start..end]);
+    }
+    let permissions = "aws_iam_role.permissions.arn";
+    let read = "try(aws_iam_role.read[0].arn, \"\")";
+    assert!(
+        locals.contains(permissions) && locals.contains(read),
+        "the locals changed shape"
+    );
+    let locals = locals.replace(permissions, "\"arn:aws:iam::123456789012:role/nullplatform-prod-lambda-scope\"").replace(
+        read,
+        "local.read_role_create ? \"arn:aws:iam::123456789012:role/${local.read_role_name}\" : \"\"",
+    );
+    let work = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        tofu_dir().join("variables.tf"),
+        work.path().join("variables.tf"),
+    )
+    .unwrap();
+    std::fs::write(
+        work.path().join("main.tf"),
+        format!(
+            "{locals}\nlocals {{\n  permissions_role_name = \"nullplatform-prod-lambda-scope\"\n}}\n\
+             output \"attributes\" {{\n  value = local.iam_provider_attributes\n}}\n\
+             output \"read_role_name\" {{\n  value = local.read_role_name\n}}\n"
+        ),
+    )
+    .unwrap();
+    assert!(tofu(&["init", "-input=false", "-no-color"], work.path())
+        .status
+        .success());
+    let mut args = vec![
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-var=nrn=organization=1:account=2",
+        "-var=np_api_key=k",
+        "-var=cluster_name=prod",
+        "-var=state_bucket=acme-tofu-state",
+    ];
+    args.extend(extra);
+    let out = tofu(&args, work.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = tofu(&["output", "-json"], work.path());
+    let outputs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    json!({
+        "attributes": serde_json::from_str::<Value>(outputs["attributes"]["value"].as_str().unwrap()).unwrap(),
+        "read_role_name": outputs["read_role_name"]["value"],
+    })
+}
+
+#[test]
+fn the_iam_provider_names_the_read_role_under_the_read_selector() {
+    use lambda_scope::credentials::chain::entry_for_selector;
+    let main = "arn:aws:iam::123456789012:role/nullplatform-prod-lambda-scope";
+    let read = "arn:aws:iam::123456789012:role/nullplatform-prod-lambda-scope-read";
+
+    // Off: the permissions role alone, as before.
+    let off = iam_provider_locals(&[]);
+    assert_eq!(
+        off["attributes"],
+        json!({"iam_role_arns": {"arns": [{"selector": "lambda", "arn": main}]}})
+    );
+    assert!(entry_for_selector(&off["attributes"], "lambda-read").is_none());
+
+    // On: both, each with the ExternalId its trust requires, read the way assume-role-step reads them.
+    let on = iam_provider_locals(&["-var=create_read_role=true", "-var=external_id=np-ext-42"]);
+    assert_eq!(on["read_role_name"], "nullplatform-prod-lambda-scope-read");
+    assert_eq!(
+        on["attributes"],
+        json!({"iam_role_arns": {"arns": [
+            {"selector": "lambda", "arn": main, "external_id": "np-ext-42"},
+            {"selector": "lambda-read", "arn": read, "external_id": "np-ext-42"},
+        ]}})
+    );
+    let entry = entry_for_selector(&on["attributes"], "lambda-read").expect("no read entry");
+    assert_eq!(entry.arn, read);
+    assert_eq!(entry.external_id.as_deref(), Some("np-ext-42"));
+    assert_eq!(
+        entry_for_selector(&on["attributes"], "lambda").unwrap().arn,
+        main
+    );
+
+    // The operator's selector and name.
+    let named = iam_provider_locals(&[
+        "-var=create_read_role=true",
+        "-var=iam_provider_read_selector=lambda-ro",
+        "-var=read_role_name=acme-lambda-read",
+    ]);
+    let entry = entry_for_selector(&named["attributes"], "lambda-ro").expect("no lambda-ro entry");
+    assert_eq!(entry.arn, "arn:aws:iam::123456789012:role/acme-lambda-read");
+    assert!(entry.external_id.is_none());
+    let registration = std::fs::read_to_string(tofu_dir().join("iam_provider.tf")).unwrap();
+    assert!(registration.contains("attributes = local.iam_provider_attributes"));
+}
+
+#[test]
+fn an_external_id_is_accepted_and_a_malformed_one_refused() {
+    // The trust policy and both IAM provider entries carry it: the validation must let
+    // a real one through.
+    for good in ["np-ext-42", "a1", &"x".repeat(1224)] {
+        let (ok, log) = plan_variables(&[&format!("-var=external_id={good}")]);
+        assert!(ok, "{good:?} refused: {log}");
+    }
+    for bad in ["x", "with space", "quote'", &"x".repeat(1225)] {
+        let (ok, _) = plan_variables(&[&format!("-var=external_id={bad}")]);
+        assert!(!ok, "{bad:?} accepted");
+    }
 }
