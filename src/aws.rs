@@ -42,8 +42,8 @@ pub struct CallBounds {
 /// The accepted range of `AWS_MAX_ATTEMPTS` (and `ASSUME_ROLE_MAX_ATTEMPTS`).
 pub const MAX_ATTEMPTS_RANGE: std::ops::RangeInclusive<u32> = 1..=10;
 const CALL_TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 1..=300;
-const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-const DEFAULT_CALL_TIMEOUT_SECONDS: u64 = 30;
+const DEFAULT_MAX_ATTEMPTS: u32 = crate::settings::AWS_MAX_ATTEMPTS.default_u32();
+const DEFAULT_CALL_TIMEOUT_SECONDS: u64 = crate::settings::AWS_CALL_TIMEOUT_SECONDS.default_u64();
 
 impl CallBounds {
     /// From the process environment.
@@ -109,6 +109,21 @@ pub async fn sdk_config_with(bounds: CallBounds) -> SdkConfig {
     let region = region_from_env().unwrap_or_else(|| FALLBACK_REGION.to_string());
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region))
+        .retry_config(RetryConfig::standard().with_max_attempts(bounds.max_attempts))
+        .timeout_config(bounds.timeout_config())
+        .load()
+        .await
+}
+
+/// [`sdk_config_with`], with `credentials` instead of the SDK's default chain.
+pub async fn sdk_config_with_credentials(
+    bounds: CallBounds,
+    credentials: aws_credential_types::provider::SharedCredentialsProvider,
+) -> SdkConfig {
+    let region = region_from_env().unwrap_or_else(|| FALLBACK_REGION.to_string());
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(credentials)
         .retry_config(RetryConfig::standard().with_max_attempts(bounds.max_attempts))
         .timeout_config(bounds.timeout_config())
         .load()

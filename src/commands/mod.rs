@@ -191,6 +191,12 @@ pub const COMMANDS: &[Command] = &[
         main: crate::workflow::cli::main,
     },
     Command {
+        name: "credential-process",
+        purpose: "serves a long step's children refreshed credentials (run by their AWS SDKs)",
+        kind: Kind::Tool,
+        main: crate::credentials::refresh::credential_process_main,
+    },
+    Command {
         name: "iam-policy",
         purpose: "renders the least-privilege IAM policies and lists each step's AWS calls",
         kind: Kind::Tool,

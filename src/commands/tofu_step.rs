@@ -29,6 +29,12 @@ use clap::Parser;
 /// an alias that splits traffic (a blue/green in progress), or whose newest version
 /// is a deployment's it has not switched to yet, is left as it is.
 ///
+/// Long runs: when the assumed credentials it inherited (AWS_CREDENTIAL_EXPIRATION)
+/// would come within ASSUME_ROLE_REFRESH_SECONDS of running out before its expected end
+/// (TOFU_EXPECTED_DURATION_SECONDS, 60–43200, default 2700), tofu gets refreshing
+/// credentials instead: a private `credential_process` profile that re-assumes the same
+/// role, through the credentials cache, as the agent's own identity (see README).
+///
 /// Outputs after apply (empty when the modules do not define it): LAMBDA_FUNCTION_ARN,
 /// LAMBDA_CURRENT_VERSION (the alias's version after the catch-up), ALB_RULE_ARN.
 #[derive(Parser)]

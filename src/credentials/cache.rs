@@ -88,7 +88,7 @@ impl CredentialCache {
     }
 
     /// The cache dir, created 0700 when missing; an error when it is not private.
-    fn private_dir(&self) -> std::io::Result<&Path> {
+    pub(crate) fn private_dir(&self) -> std::io::Result<&Path> {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)

@@ -1,9 +1,12 @@
 //! The assume-role step: resolve the role (see [`chain`]), validate the request
-//! ([`request`]), reuse cached credentials or call STS ([`cache`], [`sts`]), and
-//! emit the temporary credentials as outputs every later step inherits.
+//! ([`request`]), reuse cached credentials or call STS ([`cache`], [`sts`]) as the
+//! agent's identity ([`base`]), and emit the temporary credentials as outputs every
+//! later step inherits; long steps get them refreshed ([`refresh`]).
 
+pub mod base;
 pub mod cache;
 pub mod chain;
+pub mod refresh;
 pub mod request;
 pub mod sts;
 
@@ -14,6 +17,7 @@ use crate::context::Context;
 use crate::np::NpClient;
 use crate::report::StepError;
 use crate::step::{progress, warn, Outputs};
+use base::Base;
 use cache::{CacheKey, CredentialCache, Lookup};
 use chain::{ChainInputs, ResolvedRole};
 use request::{AssumeRequest, RequestInputs};
@@ -24,41 +28,41 @@ use sts::{AssumedCredentials, Provenance};
 #[derive(Debug, Clone, clap::Args)]
 pub struct AssumeRoleSettings {
     /// Role to assume, overriding every other source.
-    #[arg(long, env = "ASSUME_ROLE_ARN", value_name = "ARN")]
+    #[arg(long, env = crate::settings::ASSUME_ROLE_ARN.namespaced, value_name = "ARN")]
     pub role_arn: Option<String>,
     /// Selector of the AWS IAM provider entry (iam_role_arns.arns[].selector).
-    #[arg(long, env = "ASSUME_ROLE_SELECTOR", default_value = "lambda")]
+    #[arg(long, env = crate::settings::ASSUME_ROLE_SELECTOR.namespaced, default_value = crate::settings::ASSUME_ROLE_SELECTOR.default)]
     pub selector: String,
     /// What the workflow does with the role: `read` (telemetry, diagnose) first looks
     /// for the read-only role (ASSUME_ROLE_READ_SELECTOR), then the main one.
     #[arg(long, env = "ASSUME_ROLE_ACCESS", value_enum, default_value = "write")]
     pub access: Access,
     /// Selector of the read-only role's IAM provider entry (read workflows only).
-    #[arg(long, env = "ASSUME_ROLE_READ_SELECTOR", default_value = "lambda-read")]
+    #[arg(long, env = crate::settings::ASSUME_ROLE_READ_SELECTOR.namespaced, default_value = crate::settings::ASSUME_ROLE_READ_SELECTOR.default)]
     pub read_selector: String,
     /// Role used when no provider names one.
-    #[arg(long, env = "ASSUME_ROLE_ARN_DEFAULT", value_name = "ARN")]
+    #[arg(long, env = crate::settings::ASSUME_ROLE_ARN_DEFAULT.namespaced, value_name = "ARN")]
     pub default_role_arn: Option<String>,
     /// STS session name (2–64 of [A-Za-z0-9+=,.@_-]); default np-lambda-<scope id>.
-    #[arg(long, env = "ASSUME_ROLE_SESSION_NAME")]
+    #[arg(long, env = crate::settings::ASSUME_ROLE_SESSION_NAME.namespaced)]
     pub session_name: Option<String>,
     /// Session lifetime in seconds, 900–43200 [default: 3600].
-    #[arg(long, env = "ASSUME_ROLE_DURATION_SECONDS", value_name = "SECONDS")]
+    #[arg(long, env = crate::settings::ASSUME_ROLE_DURATION_SECONDS.namespaced, value_name = "SECONDS")]
     pub duration_seconds: Option<String>,
     /// ExternalId sent to STS when the IAM provider entry has none.
-    #[arg(long, env = "ASSUME_ROLE_EXTERNAL_ID", hide_env_values = true)]
+    #[arg(long, env = crate::settings::ASSUME_ROLE_EXTERNAL_ID.namespaced, hide_env_values = true)]
     pub external_id: Option<String>,
     /// Comma-separated managed session-policy ARNs (at most 10).
-    #[arg(long, env = "ASSUME_ROLE_POLICY_ARNS", value_name = "ARNS")]
+    #[arg(long, env = crate::settings::ASSUME_ROLE_POLICY_ARNS.namespaced, value_name = "ARNS")]
     pub policy_arns: Option<String>,
     /// Inline session policy (one IAM policy JSON document).
-    #[arg(long, env = "ASSUME_ROLE_SESSION_POLICY", value_name = "JSON")]
+    #[arg(long, env = crate::settings::ASSUME_ROLE_SESSION_POLICY.namespaced, value_name = "JSON")]
     pub session_policy: Option<String>,
     /// Send session tags (nullplatform:scope-id, …); the trust policy must allow sts:TagSession.
     #[arg(
         long,
-        env = "ASSUME_ROLE_SESSION_TAGS",
-        default_value = "false",
+        env = crate::settings::ASSUME_ROLE_SESSION_TAGS.namespaced,
+        default_value = crate::settings::ASSUME_ROLE_SESSION_TAGS.default,
         value_name = "BOOL"
     )]
     pub session_tags: String,
@@ -66,20 +70,38 @@ pub struct AssumeRoleSettings {
     /// agent's own credentials.
     #[arg(
         long,
-        env = "ASSUME_ROLE_REQUIRED",
-        default_value = "false",
+        env = crate::settings::ASSUME_ROLE_REQUIRED.namespaced,
+        default_value = crate::settings::ASSUME_ROLE_REQUIRED.default,
         value_name = "BOOL"
     )]
     pub required: String,
     /// STS attempts for throttling and transient errors (others fail at once).
-    #[arg(long, env = "ASSUME_ROLE_MAX_ATTEMPTS", default_value_t = 3)]
+    #[arg(long, env = crate::settings::ASSUME_ROLE_MAX_ATTEMPTS.namespaced, default_value = crate::settings::ASSUME_ROLE_MAX_ATTEMPTS.default)]
     pub max_attempts: u32,
     /// Credentials cache folder, or `off` [default: <user cache dir>/lambda-scope/credentials].
-    #[arg(long, env = "SCOPE_CREDENTIALS_CACHE_DIR", value_name = "DIR")]
+    #[arg(long, env = crate::settings::SCOPE_CREDENTIALS_CACHE_DIR.namespaced, value_name = "DIR")]
     pub cache_dir: Option<String>,
     /// Cached credentials are reused only while more than this many seconds remain.
-    #[arg(long, env = "ASSUME_ROLE_REFRESH_SECONDS", default_value_t = 300)]
+    #[arg(long, env = crate::settings::ASSUME_ROLE_REFRESH_SECONDS.namespaced, default_value = crate::settings::ASSUME_ROLE_REFRESH_SECONDS.default)]
     pub refresh_seconds: i64,
+}
+
+impl AssumeRoleSettings {
+    /// The settings from the environment alone (for steps that assume again).
+    pub fn from_env() -> Result<Self, StepError> {
+        #[derive(clap::Parser)]
+        struct FromEnv {
+            #[command(flatten)]
+            settings: AssumeRoleSettings,
+        }
+        <FromEnv as clap::Parser>::try_parse_from(["assume-role-settings"])
+            .map(|parsed| parsed.settings)
+            .map_err(|err| {
+                StepError::new(format!("the assume-role settings are not valid: {err}"))
+                    .fix("correct the ASSUME_ROLE_* setting named above")
+                    .usage()
+            })
+    }
 }
 
 /// Whether a workflow only reads (and can act as the read-only role) or changes AWS.
@@ -102,14 +124,8 @@ pub const OUTPUT_NAMES: &[&str] = &[
 /// Runs the step: `Ok` with no outputs when no role is configured.
 pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, StepError> {
     let context = Context::from_env()?;
-    let chain = ChainInputs {
-        explicit_arn: settings.role_arn.clone(),
-        selector: settings.selector.clone(),
-        read_selector: (settings.access == Access::Read).then(|| settings.read_selector.clone()),
-        default_arn: settings.default_role_arn.clone(),
-    };
     let required = parse_bool(&settings.required, "ASSUME_ROLE_REQUIRED")?;
-    let Some(role) = chain::resolve_role(&chain, &context, &NpClient::from_env())? else {
+    let Some(resolved) = resolve(settings, &context, settings.role_arn.clone())? else {
         if required {
             return Err(StepError::new(
                 "no role to assume was found, and ASSUME_ROLE_REQUIRED is true",
@@ -128,19 +144,94 @@ pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, 
         progress("🔓 No role to assume is configured (ASSUME_ROLE_ARN, AWS IAM provider, scope-configurations, ASSUME_ROLE_ARN_DEFAULT): later steps use the agent's own credentials");
         return Ok(Outputs::new());
     };
+    let credentials = obtain(
+        &resolved.request,
+        &resolved.source_description,
+        &Reuse::from(settings),
+        &Base::AsGiven,
+    )
+    .await?;
+    Ok(outputs(&credentials, &resolved.role))
+}
+
+/// The role a workflow acts as and the STS request for it.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub role: ResolvedRole,
+    pub request: AssumeRequest,
+    /// Where the role came from, in words (for reports).
+    pub source_description: String,
+}
+
+/// Runs the chain (with `explicit_arn` as its first source) and builds the request;
+/// `None` when no source names a role.
+pub fn resolve(
+    settings: &AssumeRoleSettings,
+    context: &Context,
+    explicit_arn: Option<String>,
+) -> Result<Option<Resolved>, StepError> {
+    let chain = ChainInputs {
+        explicit_arn,
+        selector: settings.selector.clone(),
+        read_selector: (settings.access == Access::Read).then(|| settings.read_selector.clone()),
+        default_arn: settings.default_role_arn.clone(),
+    };
+    let Some(role) = chain::resolve_role(&chain, context, &NpClient::from_env())? else {
+        return Ok(None);
+    };
     let used_selector = match role.source {
         chain::RoleSource::IamProviderRead => &settings.read_selector,
         _ => &settings.selector,
     };
     let source_description = role.source.describe(used_selector);
     progress(format!("🔐 Role {} (from {source_description})", role.arn));
+    let request = build_request(settings, context, &role)?;
+    Ok(Some(Resolved {
+        role,
+        request,
+        source_description,
+    }))
+}
 
-    let request = build_request(settings, &context, &role)?;
-    let cache = CredentialCache::from_setting(settings.cache_dir.as_deref());
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_STS")
+/// The endpoint STS calls go to (part of the cache key: moto and AWS never share entries).
+pub fn sts_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL_STS")
         .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
-        .unwrap_or_default();
-    let key = CacheKey::new(&request, &base_identity(), &endpoint);
+        .unwrap_or_default()
+}
+
+/// How cached credentials are reused and STS is called.
+#[derive(Debug, Clone)]
+pub struct Reuse {
+    /// SCOPE_CREDENTIALS_CACHE_DIR as set (`off`, a folder, or unset for the default).
+    pub cache_dir: Option<String>,
+    /// ASSUME_ROLE_REFRESH_SECONDS.
+    pub refresh_seconds: i64,
+    /// ASSUME_ROLE_MAX_ATTEMPTS.
+    pub max_attempts: u32,
+}
+
+impl From<&AssumeRoleSettings> for Reuse {
+    fn from(settings: &AssumeRoleSettings) -> Self {
+        Reuse {
+            cache_dir: settings.cache_dir.clone(),
+            refresh_seconds: settings.refresh_seconds,
+            max_attempts: settings.max_attempts,
+        }
+    }
+}
+
+/// Credentials for `request`: a cached entry with more than ASSUME_ROLE_REFRESH_SECONDS
+/// left, else one STS call as `base` (shared with concurrent callers through the entry's
+/// lock), stored for the next caller.
+pub async fn obtain(
+    request: &AssumeRequest,
+    source_description: &str,
+    settings: &Reuse,
+    base: &Base,
+) -> Result<AssumedCredentials, StepError> {
+    let cache = CredentialCache::from_setting(settings.cache_dir.as_deref());
+    let key = CacheKey::new(request, &base.identity(), &sts_endpoint());
 
     if !aws::MAX_ATTEMPTS_RANGE.contains(&settings.max_attempts) {
         return Err(StepError::new(format!(
@@ -158,25 +249,27 @@ pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, 
     let mut entry_lock = None;
     if let Some(cache) = &cache {
         if let Some(credentials) = cached(cache, &key, settings, &request.session_name) {
-            return Ok(outputs(&credentials, &role));
+            return Ok(credentials);
         }
         // A concurrent cold start with the same key is calling STS: wait for its answer
         // (never longer than one STS call), then look again.
         entry_lock = cache.lock(&key, bounds.operation_timeout());
         if entry_lock.is_some() {
             if let Some(credentials) = cached(cache, &key, settings, &request.session_name) {
-                return Ok(outputs(&credentials, &role));
+                return Ok(credentials);
             }
         }
     }
 
-    let config = aws::sdk_config_with(bounds).await;
+    let config = base.sdk_config(bounds).await;
     let client = aws_sdk_sts::Client::new(&config);
-    let credentials =
-        sts::assume_role(&client, &request, &Provenance { source_description }).await?;
+    let provenance = Provenance {
+        source_description: source_description.to_string(),
+    };
+    let credentials = sts::assume_role(&client, request, &provenance).await?;
     progress(format!(
         "✅ Assumed {} as session {} (valid until {})",
-        role.arn, request.session_name, credentials.expiration
+        request.role, request.session_name, credentials.expiration
     ));
     if let Some(cache) = &cache {
         if let Err(err) = cache.store(&key, &credentials) {
@@ -188,14 +281,14 @@ pub async fn assume_role_step(settings: &AssumeRoleSettings) -> Result<Outputs, 
     }
     // Waiting processes read the stored entry once the lock is free.
     drop(entry_lock);
-    Ok(outputs(&credentials, &role))
+    Ok(credentials)
 }
 
 /// A cache entry for `key` that is still good, if there is one (reported either way).
 fn cached(
     cache: &CredentialCache,
     key: &CacheKey,
-    settings: &AssumeRoleSettings,
+    settings: &Reuse,
     session_name: &str,
 ) -> Option<AssumedCredentials> {
     match cache.load(key, settings.refresh_seconds, Timestamp::now()) {
@@ -269,22 +362,6 @@ pub fn parse_bool(value: &str, name: &str) -> Result<bool, StepError> {
                 .usage(),
         ),
     }
-}
-
-/// Who the base credentials are, without a network call: the access key id when
-/// the agent uses static or environment keys, else the web-identity role or profile.
-fn base_identity() -> String {
-    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-    if let Some(key) = var("AWS_ACCESS_KEY_ID") {
-        return format!("key:{key}");
-    }
-    if let Some(role) = var("AWS_ROLE_ARN") {
-        return format!("web-identity:{role}");
-    }
-    format!(
-        "profile:{}",
-        var("AWS_PROFILE").unwrap_or_else(|| "default".into())
-    )
 }
 
 fn outputs(credentials: &AssumedCredentials, role: &ResolvedRole) -> Outputs {

@@ -9,6 +9,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+use crate::config::bounded_number;
+use crate::credentials::refresh::{self, ServedCredentials};
 use crate::report::StepError;
 use crate::step::{progress, Env, Outputs};
 
@@ -148,6 +150,8 @@ pub struct TofuRun {
     pub binary: PathBuf,
     pub working_dir: PathBuf,
     pub backend: Backend,
+    /// Refreshing credentials served to tofu when the inherited ones would run out.
+    pub served: Option<std::sync::Arc<ServedCredentials>>,
 }
 
 /// The backend settings file this step writes (read by `init`).
@@ -320,6 +324,9 @@ impl TofuRun {
         for name in WITHHELD_FROM_TOFU {
             command.env_remove(name);
         }
+        if let Some(served) = &self.served {
+            served.apply(&mut command);
+        }
         command
     }
 
@@ -403,10 +410,20 @@ pub fn tofu_step(env: Env) -> Result<Outputs, StepError> {
     let working_dir = working_dir(env)?;
     let backend = Backend::from_env(&scope_id, env)?;
     let binary = find_binary(env)?;
+    let expected_seconds = bounded_number(
+        "TOFU_EXPECTED_DURATION_SECONDS",
+        env("TOFU_EXPECTED_DURATION_SECONDS"),
+        60..=43_200,
+        refresh::DEFAULT_EXPECTED_SECONDS,
+    )?;
+    let served = async_runtime()?
+        .block_on(refresh::serve_if_needed(env, expected_seconds))?
+        .map(std::sync::Arc::new);
     let run = TofuRun {
         binary,
         working_dir,
         backend,
+        served,
     };
     let found = run.version()?;
     progress(format!(
@@ -423,7 +440,7 @@ pub fn tofu_step(env: Env) -> Result<Outputs, StepError> {
     match action {
         TofuAction::Apply => {
             let mut outputs = step_outputs(&run.outputs()?);
-            catch_up_after_apply(env, &mut outputs)?;
+            catch_up_after_apply(env, &mut outputs, run.served.as_deref())?;
             progress(format!("✅ tofu apply done for scope {scope_id}"));
             Ok(outputs)
         }
@@ -437,7 +454,11 @@ pub fn tofu_step(env: Env) -> Result<Outputs, StepError> {
 /// The main alias catch-up after apply (see [`catch_up`]), skipped for blue/green
 /// scopes (`IS_BLUE_GREEN=true`: deployments own the alias) and when the function is
 /// unknown. `LAMBDA_CURRENT_VERSION` becomes the version the alias points at.
-fn catch_up_after_apply(env: Env, outputs: &mut Outputs) -> Result<(), StepError> {
+fn catch_up_after_apply(
+    env: Env,
+    outputs: &mut Outputs,
+    served: Option<&ServedCredentials>,
+) -> Result<(), StepError> {
     if env("IS_BLUE_GREEN").is_some_and(|value| value.trim().eq_ignore_ascii_case("true")) {
         progress("ℹ️ blue/green scope: the main alias is left to deployments");
         return Ok(());
@@ -451,12 +472,32 @@ fn catch_up_after_apply(env: Env, outputs: &mut Outputs) -> Result<(), StepError
         return Ok(());
     };
     let alias = env("LAMBDA_MAIN_ALIAS_NAME").unwrap_or_else(|| "main".to_string());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| StepError::new(format!("could not start the async runtime: {err}")))?;
-    let result = runtime.block_on(async {
-        let config = crate::aws::sdk_config().await?;
+    let result = async_runtime()?.block_on(async {
+        // After a long apply the inherited credentials may have run out: the served
+        // profile's are fresh.
+        let config = match served {
+            Some(served) => {
+                let fresh = served.current().await?;
+                let credentials = aws_credential_types::Credentials::new(
+                    fresh.access_key_id,
+                    fresh.secret_access_key.expose(),
+                    Some(fresh.session_token.expose().to_string()),
+                    Some(
+                        std::time::UNIX_EPOCH
+                            + std::time::Duration::from_secs(
+                                fresh.expiration.as_second().max(0) as u64
+                            ),
+                    ),
+                    "lambda-scope-served",
+                );
+                crate::aws::sdk_config_with_credentials(
+                    crate::aws::CallBounds::from_env()?,
+                    aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+                )
+                .await
+            }
+            None => crate::aws::sdk_config().await?,
+        };
         let client = aws_sdk_lambda::Client::new(&config);
         catch_up::catch_up_main_alias(&client, &function, &alias).await
     });
@@ -493,6 +534,13 @@ fn working_dir(env: Env) -> Result<PathBuf, StepError> {
         .usage());
     }
     Ok(dir)
+}
+
+fn async_runtime() -> Result<tokio::runtime::Runtime, StepError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| StepError::new(format!("could not start the async runtime: {err}")))
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! server as STS (its request recording shows what reached STS and who signed each
 //! call), and the fixture-driven np stand-in for the nullplatform API.
 
-
 use std::path::Path;
 
 use crate::common::{bash, bin_dir, np_calls, np_env, repo_root, text, MotoServer};
@@ -81,7 +80,10 @@ env -i PATH="$PATH" HOME="$HOME" AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL" AWS_DEFAUL
   AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" AWS_SESSION_TOKEN="$AWS_SESSION_TOKEN" \
   "$AWS_CLI" sts get-caller-identity --output json
 "#;
-    env.push(("AWS_CLI".into(), crate::common::aws_cli().display().to_string()));
+    env.push((
+        "AWS_CLI".into(),
+        crate::common::aws_cli().display().to_string(),
+    ));
     let output = bash(script, &env, &repo_root());
     let stdout = text(&output.stdout);
     assert!(

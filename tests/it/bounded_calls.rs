@@ -197,7 +197,10 @@ fn steps_that_make_many_lookups_end_too() {
             ("LAMBDA_FUNCTION_NAME", FUNCTION.into()),
             ("PACKAGE_TYPE", "Zip".into()),
             ("LAMBDA_FILENAME", "placeholder.zip".into()),
-            ("SERVICE_PATH", crate::common::repo_root().display().to_string()),
+            (
+                "SERVICE_PATH",
+                crate::common::repo_root().display().to_string(),
+            ),
             ("CONTEXT", scope_context()),
             (
                 "IAM_PERMISSIONS_BOUNDARY",

@@ -2,7 +2,6 @@
 //! pull policy and API Gateway integration passes every relevant check; then one thing
 //! is broken at a time and exactly the expected check fails, with its fix.
 
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};

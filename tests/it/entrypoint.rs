@@ -2,7 +2,6 @@
 //! routed to fixture workflows in a temporary service path, run by the local runner, and
 //! under the agent's path through an `np` that records its calls and runs `--script`.
 
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

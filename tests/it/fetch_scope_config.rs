@@ -91,7 +91,10 @@ fn providers_from_np_with_dimensions_are_merged_and_collisions_warned() {
     );
     let run = run(dir.path(), &context, &env, "");
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(crate::common::np_calls(dir.path()), vec![np_list_args(Some(dims))]);
+    assert_eq!(
+        crate::common::np_calls(dir.path()),
+        vec![np_list_args(Some(dims))]
+    );
     let expect = [
         ("VPC_ID", "vpc-override"),
         ("AWS_SUBNET_IDS", "subnet-1,subnet-2"),
@@ -139,7 +142,10 @@ fn scope_without_dimensions_asks_np_without_a_filter() {
     );
     let run = run(dir.path(), &context, &env, "");
     assert_eq!(run.code, 0, "{}", run.stdout);
-    assert_eq!(crate::common::np_calls(dir.path()), vec![np_list_args(None)]);
+    assert_eq!(
+        crate::common::np_calls(dir.path()),
+        vec![np_list_args(None)]
+    );
     assert_eq!(run.outputs["AWS_REGION"], "sa-east-1");
 }
 

@@ -10,6 +10,7 @@ mod bounded_calls;
 mod commands;
 mod context_steps;
 mod context_steps_workflow;
+mod credential_refresh;
 mod deployment;
 mod deployment_provisioned;
 mod diagnose;

@@ -5,15 +5,16 @@
 //! run goes through the channel entrypoint and the local runner against moto server and
 //! the real terraform binary.
 
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::common::{bash, bin_dir, np_env, repo_root, text, MotoServer};
+use crate::support::scope_world::{
+    np_accepting_scope_patches, public_image_account, stand_in_modules,
+};
+use crate::support::terraform::TofuCli;
 use lambda_scope::workflow::overrides::Names;
 use lambda_scope::workflow::{Document, Env};
-use crate::support::scope_world::{np_accepting_scope_patches, public_image_account, stand_in_modules};
-use crate::support::terraform::TofuCli;
 
 /// Every step of the reference scope's workflows (nullplatform/scopes-lambda
 /// `lambda/<kind>/workflows/*.yaml`, executor hooks included), with the two names its

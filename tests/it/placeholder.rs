@@ -2,7 +2,6 @@
 //! and for Image scopes the URI checked against moto's ECR (found by tag, by digest,
 //! `:latest` added only when untagged, not found) or rejected before any call.
 
-
 use std::path::Path;
 
 use crate::common::{bash, bin_dir, repo_root, text, MotoServer};

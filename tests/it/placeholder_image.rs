@@ -4,7 +4,6 @@
 //! architecture, skips tags already published, and refuses bad input or missing tools
 //! with the project's error shape before calling anything.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -267,7 +266,8 @@ fn the_image_runs_the_handler_it_copies_and_answers_like_the_zip_placeholder() {
     assert!(dockerfile.contains("COPY index.mjs ${LAMBDA_TASK_ROOT}/"));
     assert!(dockerfile.contains(r#"CMD ["index.handler"]"#));
     // The handler, run by node: the 503 the Zip placeholder answers.
-    let node = crate::common::which("node").expect("node is needed to run the placeholder's handler");
+    let node =
+        crate::common::which("node").expect("node is needed to run the placeholder's handler");
     let handler = repo_root().join("placeholder/index.mjs");
     let script = format!(
         "import('{}').then(async m => console.log(JSON.stringify(await m.handler({{}}, {{}}))))",

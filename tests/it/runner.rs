@@ -2,7 +2,6 @@
 //! tests/fixtures/runner/: include + configuration precedence, `$VAR` chains, outputs
 //! (default vs --strict), executor hooks, overrides, dry-run and failure reports.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

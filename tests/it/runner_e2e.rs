@@ -2,7 +2,6 @@
 //! is our assume_role step, and whose later steps — a shell step running
 //! `aws sts get-caller-identity` and a Rust step — both act as the assumed role.
 
-
 use crate::common::{aws_cli, bin_dir, np_env, repo_root, text, MotoServer};
 use serde_json::{json, Value};
 

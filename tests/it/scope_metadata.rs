@@ -2,7 +2,6 @@
 //! `np nrn patch` calls that keep a private scope's ALB rule priority on its NRN and
 //! remove it on delete, and that an np failure only warns.
 
-
 use std::path::Path;
 
 use crate::common::{bash, bin_dir, np_calls, np_env, repo_root, text};

@@ -4,7 +4,6 @@
 //! aliases as instances — each binary directly, and each action through the runner and
 //! the channel entrypoint, where stdout must be exactly one JSON document.
 
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};

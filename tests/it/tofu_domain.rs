@@ -1,7 +1,6 @@
 //! generate-domain through its shim: the domain recorded with `np scope patch`, an np
 //! failure only warned about, no zone name → no domain, DNS limits enforced.
 
-
 use crate::common::{bash, bin_dir, np_calls, np_env, repo_root, text};
 use serde_json::json;
 

@@ -5,14 +5,13 @@
 //! to a variable, local, resource or data source resolves inside the composed root
 //! module, no name is declared twice, and the outputs tofu-step reads are defined.
 
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::common::{bash, bin_dir, repo_root, text};
+use crate::support::terraform::TofuCli;
 use hcl::{Block, Body};
 use serde_json::{json, Value};
-use crate::support::terraform::TofuCli;
 
 fn tf_files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();

@@ -2,7 +2,6 @@
 //! moto: assume_role, the scope context, then adjust-concurrency on the scope's function
 //! (reserved concurrency set, removed, and a bad value rejected before any call).
 
-
 use crate::common::{bin_dir, np_env, repo_root, text, MotoServer};
 use serde_json::{json, Value};
 
@@ -15,8 +14,11 @@ fn context(concurrency: Value) -> String {
 }
 
 fn run_workflow(name: &str, env: &[(String, String)]) -> (bool, String) {
-    let output =
-        crate::common::run_workflow_strict(&repo_root().join("workflows/scope").join(name), &[], env);
+    let output = crate::common::run_workflow_strict(
+        &repo_root().join("workflows/scope").join(name),
+        &[],
+        env,
+    );
     (
         output.status.success(),
         text(&output.stdout) + &text(&output.stderr),

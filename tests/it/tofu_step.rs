@@ -3,12 +3,11 @@
 //! uses only built-in resources (the AWS provider cannot be downloaded here); its
 //! local-exec asks STS who is calling, proving tofu acted as the assumed role.
 
-
 use std::path::Path;
 
 use crate::common::{bash, bin_dir, repo_root, text, MotoServer};
-use serde_json::{json, Value};
 use crate::support::terraform::TofuCli;
+use serde_json::{json, Value};
 
 const SCOPE_ID: &str = "7001";
 const BUCKET: &str = "np-scope-state";

@@ -6,11 +6,12 @@
 //! modules are stand-ins built from the real ones: the same variables (validations
 //! included) and output names, each module one built-in `terraform_data` resource.
 
-
 use crate::common::{bin_dir, np_env, repo_root, text, MotoServer};
-use crate::support::scope_world::{np_accepting_scope_patches, public_image_account, stand_in_modules};
-use serde_json::{json, Value};
+use crate::support::scope_world::{
+    np_accepting_scope_patches, public_image_account, stand_in_modules,
+};
 use crate::support::terraform::TofuCli;
+use serde_json::{json, Value};
 
 /// The scope NRN of the fixture context.
 const SCOPE_NRN: &str = "organization=1:account=2:namespace=3:application=4:scope=7";
@@ -20,8 +21,11 @@ fn fixture() -> Value {
 }
 
 fn run_workflow(name: &str, env: &[(String, String)]) -> (bool, String) {
-    let output =
-        crate::common::run_workflow_strict(&repo_root().join("workflows/scope").join(name), &[], env);
+    let output = crate::common::run_workflow_strict(
+        &repo_root().join("workflows/scope").join(name),
+        &[],
+        env,
+    );
     (
         output.status.success(),
         text(&output.stdout) + &text(&output.stderr),
