@@ -378,6 +378,9 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         binary: "tofu-step",
         caller: Caller::PermissionsRole,
         access: Access::Write,
+        // When its inherited session would run out, it (and `credential-process`, which
+        // tofu runs) assumes the permissions role again as the agent: that is
+        // assume-role-step's `sts:AssumeRole` row, in the agent's document already.
         calls: &[
             // S3 backend (use_lockfile=true): state and lock objects only.
             ("s3:ListBucket", StateBucket),
