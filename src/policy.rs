@@ -235,7 +235,7 @@ fn check_read_only(name: &str, document: &Value) -> Result<(), StepError> {
         writes.join(", ")
     ))
     .cause("a step marked Access::Read in src/permissions.rs calls an action whose verb is not Get, BatchGet, List, Describe, Filter or Lookup (or one that hands out credentials or secrets)")
-    .fix("mark that step Access::Write (it then runs only as the permissions role), or drop the call from it"))
+    .fix("drop that call from the step, or take the step out of the read-only workflows (ASSUME_ROLE_ACCESS: read) and mark it Access::Write"))
 }
 
 /// No execution role loses its boundary, and the boundary policy itself cannot be
@@ -266,8 +266,8 @@ fn protect_the_boundary() -> [Value; 2] {
 
 /// Defence in depth beside the prefix checks of [`PolicyInputs::validate`]: an explicit
 /// Deny keeps every IAM action of the table off the permissions role itself, the
-/// read-only role and the agent's role, so the scope can never widen its own permissions or pass those roles to
-/// a function, whatever prefixes are configured.
+/// read-only role and the agent's role, so the scope can never widen its own permissions
+/// or pass those roles to a function, whatever prefixes are configured.
 fn protect_scope_roles(by_res: &BTreeMap<Res, Vec<&str>>) -> Value {
     let mut actions: Vec<&str> = by_res.values().flatten().copied().collect();
     actions.sort();
