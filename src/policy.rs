@@ -970,6 +970,7 @@ pub mod cli {
                         json!({
                             "binary": step.binary,
                             "caller": format!("{:?}", step.caller),
+                            "access": format!("{:?}", step.access).to_lowercase(),
                             "calls": step.calls.iter().map(|(action, res)| json!({
                                 "action": action,
                                 "resource": res.patterns(),
@@ -989,7 +990,13 @@ pub mod cli {
                         Caller::Agent => "agent's own credentials",
                         Caller::PermissionsRole => "permissions role",
                     };
-                    let _ = writeln!(out, "{} ({who})", step.binary);
+                    // Its calls are also in the read document.
+                    let runs_in = if step.runs_as_read_role() {
+                        ", or the read-only role"
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(out, "{} ({who}{runs_in})", step.binary);
                     if step.calls.is_empty() {
                         let _ = writeln!(out, "  (no AWS calls)");
                     }

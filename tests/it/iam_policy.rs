@@ -1141,3 +1141,25 @@ fn the_lookups_of_the_scope_modules_are_allowed_to_tofu_step() {
         }
     }
 }
+
+#[test]
+fn actions_say_which_steps_run_as_the_read_role() {
+    let out = iam_policy(&["actions", "--format", "json"]);
+    assert!(out.status.success());
+    let listed: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed.len(), permissions::STEP_ACTIONS.len());
+    for (entry, step) in listed.iter().zip(permissions::STEP_ACTIONS) {
+        let access = match step.access {
+            Access::Read => "read",
+            Access::Write => "write",
+        };
+        assert_eq!(entry["access"], access, "{}", step.binary);
+    }
+    let out = iam_policy(&["actions"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("log-read (permissions role, or the read-only role)"),
+        "{text}"
+    );
+    assert!(text.contains("tofu-step (permissions role)\n"), "{text}");
+}
