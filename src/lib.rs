@@ -28,3 +28,6 @@ pub mod step;
 pub mod telemetry;
 pub mod tofu;
 pub mod workflow;
+
+#[cfg(test)]
+mod import_graph;
