@@ -39,7 +39,7 @@
 use std::io::{Read, Write};
 use std::process::Output;
 
-use crate::common::{aws_cli, MotoServer};
+use crate::common::MotoServer;
 use lambda_scope::policy::{self, PolicyInputs};
 use serde_json::{json, Value};
 
@@ -57,24 +57,32 @@ struct Creds {
 }
 
 fn run_as(server: &MotoServer, creds: &Creds, args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(aws_cli());
-    command
-        .args(args)
-        .args(["--output", "json"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", server.endpoint())
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env("AWS_ACCESS_KEY_ID", &creds.key)
-        .env("AWS_SECRET_ACCESS_KEY", &creds.secret);
+    use std::os::unix::process::ExitStatusExt;
+    let mut all: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+    all.extend(["--output".to_string(), "json".to_string()]);
+    let mut env: Vec<(String, String)> = [
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("HOME", std::env::var("HOME").unwrap_or_default()),
+        ("AWS_ENDPOINT_URL", server.endpoint()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_DEFAULT_REGION", "us-east-1".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_MAX_ATTEMPTS", "1".into()),
+        ("AWS_ACCESS_KEY_ID", creds.key.clone()),
+        ("AWS_SECRET_ACCESS_KEY", creds.secret.clone()),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_string(), value))
+    .collect();
     if let Some(token) = &creds.token {
-        command.env("AWS_SESSION_TOKEN", token);
+        env.push(("AWS_SESSION_TOKEN".into(), token.clone()));
     }
-    command.output().expect("run aws cli")
+    let (success, stdout, stderr) = crate::common::aws_cli_run(&all, &env);
+    Output {
+        status: std::process::ExitStatus::from_raw(if success { 0 } else { 1 << 8 }),
+        stdout: stdout.into_bytes(),
+        stderr: stderr.into_bytes(),
+    }
 }
 
 fn allowed(server: &MotoServer, creds: &Creds, args: &[&str]) -> Value {

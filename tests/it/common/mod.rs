@@ -162,21 +162,22 @@ impl MotoServer {
 
     /// Runs the AWS CLI against this server (set-up only; the product never uses it).
     pub fn aws(&self, args: &[&str]) -> serde_json::Value {
-        let output = Command::new(aws_cli())
-            .args(args)
-            .args(["--output", "json"])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", std::env::var("HOME").unwrap_or_default())
-            .envs(self.aws_env())
-            .output()
-            .expect("run aws cli");
-        assert!(
-            output.status.success(),
-            "aws {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let text = String::from_utf8_lossy(&output.stdout);
+        let mut args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+        args.extend(["--output".to_string(), "json".to_string()]);
+        let mut env = vec![
+            (
+                "PATH".to_string(),
+                std::env::var("PATH").unwrap_or_default(),
+            ),
+            (
+                "HOME".to_string(),
+                std::env::var("HOME").unwrap_or_default(),
+            ),
+        ];
+        env.extend(self.aws_env());
+        let (success, stdout, stderr) = aws_cli_run(&args, &env);
+        assert!(success, "aws {args:?} failed: {stderr}");
+        let text = stdout;
         if text.trim().is_empty() {
             serde_json::Value::Null
         } else {
@@ -290,6 +291,90 @@ impl Drop for MotoServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The CLI server of this test binary (see `tests/support/aws_cli_server.py`), or
+/// `None` when its Python has no awscli module (then each call is its own process).
+struct CliServer {
+    child: Child,
+    answers: std::io::BufReader<std::process::ChildStdout>,
+}
+
+static CLI_SERVER: std::sync::Mutex<Option<Option<CliServer>>> = std::sync::Mutex::new(None);
+
+fn start_cli_server() -> Option<CliServer> {
+    use std::io::BufRead;
+    // One process per call, as before the server (for comparing or debugging).
+    if std::env::var_os("TEST_AWS_CLI_PER_CALL").is_some() {
+        return None;
+    }
+    let cli = aws_cli();
+    // The interpreter the `aws` script runs on: the venv's beside it, else python3.
+    let python = cli
+        .parent()
+        .map(|dir| dir.join("python3"))
+        .filter(|python| python.is_file())
+        .unwrap_or_else(|| PathBuf::from("python3"));
+    let mut child = Command::new(python)
+        .arg(repo_root().join("tests/support/aws_cli_server.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .ok()?;
+    let mut answers = std::io::BufReader::new(child.stdout.take()?);
+    let mut first = String::new();
+    answers.read_line(&mut first).ok()?;
+    let hello: serde_json::Value = serde_json::from_str(&first).ok()?;
+    if hello["ready"] != true {
+        let _ = child.wait();
+        return None;
+    }
+    Some(CliServer { child, answers })
+}
+
+/// Runs one AWS CLI command with exactly `env`: (succeeded, stdout, stderr).
+pub fn aws_cli_run(args: &[String], env: &[(String, String)]) -> (bool, String, String) {
+    use std::io::{BufRead, Write};
+    let mut server = CLI_SERVER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if server.is_none() {
+        *server = Some(start_cli_server());
+    }
+    if let Some(Some(cli)) = server.as_mut() {
+        let env: serde_json::Map<String, serde_json::Value> = env
+            .iter()
+            .map(|(key, value)| (key.clone(), serde_json::Value::from(value.as_str())))
+            .collect();
+        let request = serde_json::json!({"args": args, "env": env});
+        let stdin = cli.child.stdin.as_mut().expect("the CLI server's stdin");
+        writeln!(stdin, "{request}").expect("write to the CLI server");
+        stdin.flush().expect("write to the CLI server");
+        let mut line = String::new();
+        cli.answers
+            .read_line(&mut line)
+            .expect("read the CLI server");
+        let answer: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|_| panic!("the CLI server stopped: {line:?}"));
+        return (
+            answer["rc"] == 0,
+            answer["stdout"].as_str().unwrap_or_default().to_string(),
+            answer["stderr"].as_str().unwrap_or_default().to_string(),
+        );
+    }
+    drop(server);
+    let output = Command::new(aws_cli())
+        .args(args)
+        .env_clear()
+        .envs(env.iter().cloned())
+        .output()
+        .expect("run aws cli");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// The AWS CLI for test set-up: `$AWS_CLI`, the repo's `.venv`, then PATH.
