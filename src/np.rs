@@ -11,7 +11,8 @@ use crate::config::bounded_number;
 use crate::report::StepError;
 
 /// Default bound of one np call, in seconds.
-pub const DEFAULT_CALL_TIMEOUT_SECONDS: u64 = 60;
+pub const DEFAULT_CALL_TIMEOUT_SECONDS: u64 =
+    crate::settings::NP_CALL_TIMEOUT_SECONDS.default_u64();
 const CALL_TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 1..=3600;
 
 /// What np must not see: the assumed role's credentials are for AWS, not for the platform.
@@ -35,10 +36,9 @@ impl NpClient {
     /// The CLI named by `NP_CLI`, else `np` on PATH; each call bounded by
     /// `NP_CALL_TIMEOUT_SECONDS` (1–3600, default 60).
     pub fn from_env() -> Self {
-        let program = std::env::var("NP_CLI")
-            .ok()
-            .filter(|value| !value.trim().is_empty())
-            .unwrap_or_else(|| "np".to_string());
+        let program = crate::settings::NP_CLI
+            .value(&|name| std::env::var(name).ok())
+            .unwrap_or_default();
         let timeout = bounded_number(
             "NP_CALL_TIMEOUT_SECONDS",
             std::env::var("NP_CALL_TIMEOUT_SECONDS").ok(),

@@ -107,7 +107,9 @@ pub async fn adjust_concurrency_step(env: Env<'_>) -> Result<Outputs, StepError>
             .fix("run build-scope-context first")
             .usage()
     })?;
-    let alias = env("LAMBDA_MAIN_ALIAS_NAME").unwrap_or_else(|| "main".to_string());
+    let alias = crate::settings::LAMBDA_MAIN_ALIAS_NAME
+        .value(env)
+        .unwrap_or_default();
     let config = sdk_config().await?;
     let client = aws_sdk_lambda::Client::new(&config);
     let shown = value.map_or_else(|| "none".to_string(), |v| v.to_string());
@@ -242,7 +244,9 @@ pub async fn invoke_step(env: Env<'_>) -> Result<Outputs, StepError> {
             .fix("run build-scope-context first")
             .usage()
     })?;
-    let alias = env("LAMBDA_MAIN_ALIAS_NAME").unwrap_or_else(|| "main".to_string());
+    let alias = crate::settings::LAMBDA_MAIN_ALIAS_NAME
+        .value(env)
+        .unwrap_or_default();
     let config = sdk_config().await?;
     let client = aws_sdk_lambda::Client::new(&config);
     progress(format!("📨 invoking {function}:{alias}"));

@@ -15,6 +15,7 @@ use crate::deploy::parameters::{secret_name, ParametersStrategy};
 use crate::deploy::version::{list_function_versions, version_for_deployment};
 use crate::ids;
 use crate::report::StepError;
+use crate::settings;
 use crate::step::{progress, warn, Outputs};
 
 /// Lambda function names: at most 64 characters of `[A-Za-z0-9_-]`.
@@ -230,8 +231,8 @@ pub fn architecture(ctx: &Context, env: Env) -> Result<String, StepError> {
     let resolved = capability(
         ctx,
         "architecture",
-        Some("LAMBDA_ARCHITECTURE"),
-        "arm64",
+        Some(settings::LAMBDA_ARCHITECTURE.generic),
+        settings::LAMBDA_ARCHITECTURE.default_text(),
         env,
     )?;
     match resolved.value.as_str() {
@@ -302,13 +303,13 @@ pub fn listener_rule_capacity(ctx: &Context, env: Env) -> Result<(u64, u64), Ste
     };
     let capacity = number(
         "alb_listener_rule_capacity",
-        "ALB_LISTENER_RULE_CAPACITY",
-        "100",
+        settings::ALB_LISTENER_RULE_CAPACITY.generic,
+        settings::ALB_LISTENER_RULE_CAPACITY.default_text(),
     )?;
     let threshold = number(
         "alb_listener_rule_alert_threshold",
-        "ALB_LISTENER_RULE_ALERT_THRESHOLD",
-        "80",
+        settings::ALB_LISTENER_RULE_ALERT_THRESHOLD.generic,
+        settings::ALB_LISTENER_RULE_ALERT_THRESHOLD.default_text(),
     )?;
     if capacity <= threshold {
         return Err(StepError::new(format!(
@@ -524,8 +525,7 @@ pub async fn build_deployment_context(
     let traffic = desired_traffic(ctx)?;
     let blue_deployment_id = optional(ctx, "scope.current_active_deployment")?.unwrap_or_default();
     let alias = Setting::new()
-        .env("LAMBDA_MAIN_ALIAS_NAME")
-        .default_value("main")
+        .operator(&settings::LAMBDA_MAIN_ALIAS_NAME)
         .resolve_with(ctx, env)?
         .expect("a default is always set")
         .value;
@@ -537,8 +537,7 @@ pub async fn build_deployment_context(
         .fix("set LAMBDA_MAIN_ALIAS_NAME to a name such as main"));
     }
     let parameters_strategy = Setting::new()
-        .env("PARAMETERS_STRATEGY")
-        .default_value(ParametersStrategy::default().as_str())
+        .operator(&settings::PARAMETERS_STRATEGY)
         .resolve_with(ctx, env)?
         .expect("a default is always set")
         .value;

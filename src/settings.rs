@@ -560,6 +560,10 @@ mod tests {
                     .as_str()
             )
         );
+        assert_eq!(
+            crate::deploy::parameters::ParametersStrategy::default().as_str(),
+            PARAMETERS_STRATEGY.default_text()
+        );
         for setting in ALL {
             assert_eq!(find(setting.generic), Some(setting));
             assert_eq!(find(setting.namespaced), Some(setting));

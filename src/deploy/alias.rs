@@ -44,7 +44,7 @@ pub struct AliasSettings {
     )]
     pub function_name: String,
     /// The alias that receives the traffic.
-    #[arg(long, env = "LAMBDA_MAIN_ALIAS_NAME", default_value = "main")]
+    #[arg(long, env = crate::settings::LAMBDA_MAIN_ALIAS_NAME.namespaced, default_value = crate::settings::LAMBDA_MAIN_ALIAS_NAME.default)]
     pub alias_name: String,
     /// This deployment's version (publish-version or build-deployment-context).
     #[arg(
@@ -73,7 +73,7 @@ pub struct AliasSettings {
     pub desired_traffic: String,
     /// With `env` the deployments wrote no parameters secret: cleanup makes no Secrets
     /// Manager call (a role for that strategy need not be allowed any).
-    #[arg(long, env = "PARAMETERS_STRATEGY", value_enum, default_value_t)]
+    #[arg(long, env = crate::settings::PARAMETERS_STRATEGY.namespaced, value_enum, default_value = crate::settings::PARAMETERS_STRATEGY.default)]
     pub parameters_strategy: ParametersStrategy,
     /// For the parameters secret names nullplatform/<scope>/<deployment>/parameters.
     #[arg(long, env = "SCOPE_ID", default_value = "", hide_default_value = true)]

@@ -34,7 +34,7 @@ pub struct CodeSettings {
     #[arg(long, env = "S3_KEY", default_value = "", hide_default_value = true)]
     pub s3_key: String,
     /// Longest wait for the update to finish, in seconds.
-    #[arg(long, env = "DEPLOYMENT_MAX_WAIT_IN_SECONDS", default_value_t = DEFAULT_MAX_WAIT_SECONDS)]
+    #[arg(long, env = crate::settings::DEPLOYMENT_MAX_WAIT_IN_SECONDS.namespaced, default_value_t = DEFAULT_MAX_WAIT_SECONDS)]
     pub max_wait_seconds: u64,
 }
 

@@ -38,7 +38,7 @@ pub struct ConfigurationSettings {
     )]
     pub function_name: String,
     /// Longest wait for the update to finish, in seconds.
-    #[arg(long, env = "DEPLOYMENT_MAX_WAIT_IN_SECONDS", default_value_t = DEFAULT_MAX_WAIT_SECONDS)]
+    #[arg(long, env = crate::settings::DEPLOYMENT_MAX_WAIT_IN_SECONDS.namespaced, default_value_t = DEFAULT_MAX_WAIT_SECONDS)]
     pub max_wait_seconds: u64,
 }
 
@@ -173,12 +173,28 @@ pub type VpcPlacement = (Vec<String>, Vec<String>);
 /// Memory (MB): `.scope.capabilities.memory` > `LAMBDA_MEMORY` > 256. The scope's tofu
 /// modules create the function with the same value.
 pub fn memory_mb(ctx: &Context, env: Env) -> Result<i32, StepError> {
-    number_in(ctx, "memory", "LAMBDA_MEMORY", "256", 128..=10240, env)
+    let memory = &crate::settings::LAMBDA_MEMORY;
+    number_in(
+        ctx,
+        "memory",
+        memory.generic,
+        memory.default_text(),
+        128..=10240,
+        env,
+    )
 }
 
 /// Timeout (s): `.scope.capabilities.timeout` > `LAMBDA_TIMEOUT` > 30.
 pub fn timeout_seconds(ctx: &Context, env: Env) -> Result<i32, StepError> {
-    number_in(ctx, "timeout", "LAMBDA_TIMEOUT", "30", 1..=900, env)
+    let timeout = &crate::settings::LAMBDA_TIMEOUT;
+    number_in(
+        ctx,
+        "timeout",
+        timeout.generic,
+        timeout.default_text(),
+        1..=900,
+        env,
+    )
 }
 
 /// Where the function runs: the subnets and security groups (fetch-scope-config's
@@ -190,8 +206,8 @@ pub fn vpc_placement(ctx: &Context, env: Env) -> Result<Option<VpcPlacement>, St
     let enabled = flag(
         ctx,
         &[".scope.capabilities.vpc_enabled"],
-        "LAMBDA_VPC_ENABLED",
-        "false",
+        crate::settings::LAMBDA_VPC_ENABLED.generic,
+        crate::settings::LAMBDA_VPC_ENABLED.default_text(),
         env,
     )?;
     if !enabled {
@@ -226,8 +242,8 @@ pub fn plan_configuration(ctx: &Context, env: Env) -> Result<FunctionSettings, S
     let ephemeral_storage_mb = number_in(
         ctx,
         "ephemeral_storage",
-        "LAMBDA_EPHEMERAL_STORAGE",
-        "512",
+        crate::settings::LAMBDA_EPHEMERAL_STORAGE.generic,
+        crate::settings::LAMBDA_EPHEMERAL_STORAGE.default_text(),
         512..=10240,
         env,
     )?;
@@ -293,7 +309,8 @@ pub fn plan_configuration(ctx: &Context, env: Env) -> Result<FunctionSettings, S
         }
     };
 
-    if flag(ctx, &[], "USE_NULL_AGENT", "false", env)? {
+    let null_agent = &crate::settings::USE_NULL_AGENT;
+    if flag(ctx, &[], null_agent.generic, null_agent.default_text(), env)? {
         match var("NULLPLATFORM_APIKEY") {
             Some(key) => {
                 environment.insert("NULLPLATFORM_APIKEY".into(), Secret::new(key));

@@ -24,20 +24,20 @@ pub struct ProvisionedSettings {
     )]
     pub function_name: String,
     /// The alias the provisioned concurrency is configured on.
-    #[arg(long, env = "LAMBDA_MAIN_ALIAS_NAME", default_value = "main")]
+    #[arg(long, env = crate::settings::LAMBDA_MAIN_ALIAS_NAME.namespaced, default_value = crate::settings::LAMBDA_MAIN_ALIAS_NAME.default)]
     pub alias_name: String,
     /// Longest wait for READY, in seconds.
     #[arg(
         long,
-        env = "PROVISIONED_CONCURRENCY_MAX_WAIT_SECONDS",
-        default_value_t = 600
+        env = crate::settings::PROVISIONED_CONCURRENCY_MAX_WAIT_SECONDS.namespaced,
+        default_value = crate::settings::PROVISIONED_CONCURRENCY_MAX_WAIT_SECONDS.default
     )]
     pub max_wait_seconds: u64,
     /// Seconds between two status reads (decimals allowed).
     #[arg(
         long,
-        env = "PROVISIONED_CONCURRENCY_POLL_INTERVAL",
-        default_value_t = 5.0
+        env = crate::settings::PROVISIONED_CONCURRENCY_POLL_INTERVAL.namespaced,
+        default_value = crate::settings::PROVISIONED_CONCURRENCY_POLL_INTERVAL.default
     )]
     pub poll_interval_seconds: f64,
 }

@@ -30,7 +30,7 @@ pub struct PublishSettings {
     )]
     pub deployment_id: String,
     /// Longest wait for a running update to finish before publishing, in seconds.
-    #[arg(long, env = "DEPLOYMENT_MAX_WAIT_IN_SECONDS", default_value_t = DEFAULT_MAX_WAIT_SECONDS)]
+    #[arg(long, env = crate::settings::DEPLOYMENT_MAX_WAIT_IN_SECONDS.namespaced, default_value_t = DEFAULT_MAX_WAIT_SECONDS)]
     pub max_wait_seconds: u64,
 }
 

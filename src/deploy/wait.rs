@@ -12,7 +12,8 @@ use crate::report::StepError;
 use crate::step::progress;
 
 /// Default bound of a wait, in seconds.
-pub const DEFAULT_MAX_WAIT_SECONDS: u64 = 600;
+pub const DEFAULT_MAX_WAIT_SECONDS: u64 =
+    crate::settings::DEPLOYMENT_MAX_WAIT_IN_SECONDS.default_u64();
 
 /// Poll interval: short at first (most updates settle in a second or two), then longer.
 fn poll_delay(attempt: u32) -> Duration {

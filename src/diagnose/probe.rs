@@ -53,7 +53,9 @@ impl Target {
         let deployment_id = var("DEPLOYMENT_ID").or_else(|| ctx.string("deployment.id"));
         Ok(Target {
             function_name,
-            alias: var("LAMBDA_MAIN_ALIAS_NAME").unwrap_or_else(|| "main".to_string()),
+            alias: crate::settings::LAMBDA_MAIN_ALIAS_NAME
+                .value(&var)
+                .unwrap_or_default(),
             deployment_version: var("LAMBDA_GREEN_VERSION"),
             deployment_id,
             visibility,

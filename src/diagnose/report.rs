@@ -31,10 +31,10 @@ pub struct DiagnoseOptions {
     pub checks: Vec<String>,
     /// When the step exits non-zero: failed (any failed check), warning (any failed
     /// check or warning), never.
-    #[arg(long, env = "DIAGNOSE_FAIL_ON", value_enum, default_value_t = FailOn::Failed)]
+    #[arg(long, env = crate::settings::DIAGNOSE_FAIL_ON.namespaced, value_enum, default_value = crate::settings::DIAGNOSE_FAIL_ON.default)]
     pub fail_on: FailOn,
     /// Seconds each check may take before it is reported as a warning.
-    #[arg(long, env = "DIAGNOSE_CHECK_TIMEOUT", default_value_t = 30)]
+    #[arg(long, env = crate::settings::DIAGNOSE_CHECK_TIMEOUT.namespaced, default_value = crate::settings::DIAGNOSE_CHECK_TIMEOUT.default)]
     pub timeout: u64,
     /// Run the checks one after another instead of at once (for comparison).
     #[arg(long)]

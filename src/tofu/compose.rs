@@ -188,7 +188,8 @@ pub const LOG_RETENTION_DAYS_ACCEPTED: &[u64] = &[
 ];
 
 /// How long the iam module waits after creating a role (IAM is eventually consistent).
-pub const IAM_PROPAGATION_SECONDS_DEFAULT: u64 = 10;
+pub const IAM_PROPAGATION_SECONDS_DEFAULT: u64 =
+    crate::settings::IAM_PROPAGATION_SECONDS.default_u64();
 pub const IAM_PROPAGATION_SECONDS_RANGE: std::ops::RangeInclusive<u64> = 0..=300;
 
 /// `LOG_RETENTION_DAYS`, checked against what CloudWatch accepts before tofu runs;
@@ -220,8 +221,7 @@ fn log_retention_days(env: Env) -> Result<Option<u64>, StepError> {
 fn execution_role_prefix(ctx: Option<&Context>, env: Env) -> Result<String, StepError> {
     let setting = Setting::new()
         .jq(r#".providers["scope-configurations"].lambda.execution_role_prefix"#)
-        .env("LAMBDA_EXECUTION_ROLE_PREFIX")
-        .default_value("np-lambda-");
+        .operator(&crate::settings::LAMBDA_EXECUTION_ROLE_PREFIX);
     let document = ctx.map(Context::value).cloned().unwrap_or(Value::Null);
     let resolved = setting
         .resolve_in(&document, env)?
@@ -440,10 +440,11 @@ fn import_targets(modules: &[&str], vars: &TofuVars) -> Targets {
     let domain = &vars.domain_name;
     Targets {
         execution_role: execution_role_name(&vars.execution_role_prefix, &vars.function_name),
-        main_alias: vars
-            .main_alias_name
-            .clone()
-            .unwrap_or_else(|| "main".to_string()),
+        main_alias: vars.main_alias_name.clone().unwrap_or_else(|| {
+            crate::settings::LAMBDA_MAIN_ALIAS_NAME
+                .default_text()
+                .to_string()
+        }),
         alb: modules.contains(&"networking/alb").then(|| {
             (
                 vars.alb_listener_arn.clone().unwrap_or_default(),

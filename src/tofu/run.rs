@@ -22,7 +22,8 @@ use super::{catch_up, imports, version};
 /// What tofu never needs: the nullplatform API key, the notification and the context.
 pub const WITHHELD_FROM_TOFU: &[&str] = &[
     "NP_API_KEY",
-    "NULLPLATFORM_APIKEY",
+    crate::settings::NULLPLATFORM_APIKEY.generic,
+    crate::settings::NULLPLATFORM_APIKEY.namespaced,
     "NP_ACTION_CONTEXT",
     "CONTEXT",
 ];
@@ -471,7 +472,9 @@ fn catch_up_after_apply(
         progress("ℹ️ no LAMBDA_FUNCTION_NAME nor function ARN output: no alias to catch up");
         return Ok(());
     };
-    let alias = env("LAMBDA_MAIN_ALIAS_NAME").unwrap_or_else(|| "main".to_string());
+    let alias = crate::settings::LAMBDA_MAIN_ALIAS_NAME
+        .value(env)
+        .unwrap_or_default();
     let result = async_runtime()?.block_on(async {
         // After a long apply the inherited credentials may have run out: the served
         // profile's are fresh.

@@ -236,6 +236,110 @@ fn iam_provider_in_the_built_context_needs_no_np_and_honours_the_selector() {
     );
 }
 
+/// A built context whose AWS IAM provider has an `s3` and a `lambda` entry.
+fn context_with_s3_and_lambda_roles() -> (&'static str, String) {
+    context(json!({
+        "scope": {"nrn": SCOPE_NRN},
+        "providers": {"identity-access-control": {"iam_role_arns": {"arns": [
+            {"selector": "s3", "arn": S3_ROLE},
+            {"selector": "lambda", "arn": ROLE}
+        ]}}}
+    }))
+}
+
+const S3_ROLE: &str = "arn:aws:iam::123456789012:role/s3-only";
+
+#[test]
+fn the_namespaced_selector_wins_over_a_generic_one_meant_for_another_scope() {
+    let moto = MotoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context_with_s3_and_lambda_roles();
+    let env = step_env(
+        &moto,
+        dir.path(),
+        json!([]),
+        &[
+            (ctx.0, &ctx.1),
+            // The agent's environment serves several scopes: the generic name is another's.
+            ("ASSUME_ROLE_SELECTOR", "s3"),
+            ("SCOPE_LAMBDA_ASSUME_ROLE_SELECTOR", "lambda"),
+        ],
+    );
+    let run = run_step(&env);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.exported["ASSUME_ROLE_ARN"], ROLE);
+    assert_eq!(run.exported["ASSUME_ROLE_SOURCE"], "iam-provider");
+    assert_eq!(moto.assumed_role_arns(0), vec![Some(ROLE.to_string())]);
+    assert_eq!(
+        run.stderr
+            .matches("⚠️  SCOPE_LAMBDA_ASSUME_ROLE_SELECTOR='lambda' and ASSUME_ROLE_SELECTOR='s3' are both set: using SCOPE_LAMBDA_ASSUME_ROLE_SELECTOR")
+            .count(),
+        1,
+        "the step says once which name it used\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_generic_selector_alone_still_selects() {
+    let moto = MotoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context_with_s3_and_lambda_roles();
+    let env = step_env(
+        &moto,
+        dir.path(),
+        json!([]),
+        &[(ctx.0, &ctx.1), ("ASSUME_ROLE_SELECTOR", "s3")],
+    );
+    let run = run_step(&env);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.exported["ASSUME_ROLE_ARN"], S3_ROLE);
+    assert_eq!(moto.assumed_role_arns(0), vec![Some(S3_ROLE.to_string())]);
+    assert!(
+        !run.stderr.contains("are both set"),
+        "one name set: nothing to say\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_external_id_set_under_both_names_uses_the_namespaced_one_and_prints_neither() {
+    let moto = MotoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context_with_s3_and_lambda_roles();
+    let env = step_env(
+        &moto,
+        dir.path(),
+        json!([]),
+        &[
+            (ctx.0, &ctx.1),
+            ("ASSUME_ROLE_EXTERNAL_ID", "generic-ext-5821"),
+            (
+                "SCOPE_LAMBDA_ASSUME_ROLE_EXTERNAL_ID",
+                "namespaced-ext-7304",
+            ),
+        ],
+    );
+    let run = run_step(&env);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        moto.calls("AssumeRole")[0].form("ExternalId").as_deref(),
+        Some("namespaced-ext-7304")
+    );
+    assert!(
+        run.stderr.contains("SCOPE_LAMBDA_ASSUME_ROLE_EXTERNAL_ID and ASSUME_ROLE_EXTERNAL_ID are both set, to different values (not shown: secret): using SCOPE_LAMBDA_ASSUME_ROLE_EXTERNAL_ID"),
+        "{}",
+        run.stderr
+    );
+    let printed = format!("{}{}", run.stdout, run.stderr);
+    for secret in ["5821", "7304"] {
+        assert!(
+            !printed.contains(secret),
+            "an ExternalId was printed:\n{printed}"
+        );
+    }
+}
+
 #[test]
 fn scope_configuration_then_default_are_the_fallbacks() {
     let moto = MotoServer::start();

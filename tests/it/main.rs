@@ -29,6 +29,7 @@ mod placeholder_image;
 mod runner;
 mod runner_e2e;
 mod scope_metadata;
+mod settings;
 mod specs;
 mod specs_tofu;
 mod telemetry;
