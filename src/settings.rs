@@ -610,7 +610,7 @@ mod tests {
             );
         }
         for (name, _) in &keys {
-            let known = ALL.iter().any(|setting| &setting.namespaced == name)
+            let known = ALL.iter().any(|setting| setting.namespaced == name)
                 || NOT_SETTINGS.iter().any(|(other, _)| other == name);
             assert!(
                 known,
