@@ -570,6 +570,37 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_function_modules_defaults_are_the_tables() {
+        // compose-tofu passes these only when set, so the module's default is the one used.
+        let variables = include_str!("../tofu/compute/lambda/variables.tf");
+        for (variable, setting) in [
+            ("log_retention_days", &LOG_RETENTION_DAYS),
+            ("tracing_mode", &LAMBDA_TRACING_MODE),
+            ("main_alias_name", &LAMBDA_MAIN_ALIAS_NAME),
+        ] {
+            let block = variables
+                .split_once(&format!("variable \"{variable}\" {{"))
+                .and_then(|(_, rest)| rest.split_once("\n}"))
+                .map(|(block, _)| block)
+                .unwrap_or_else(|| panic!("tofu/compute/lambda declares no {variable}"));
+            let default = block
+                .lines()
+                .find_map(|line| line.trim().strip_prefix("default"))
+                .map(|rest| {
+                    rest.trim_start()
+                        .trim_start_matches('=')
+                        .trim()
+                        .trim_matches('"')
+                });
+            assert_eq!(
+                default, setting.default,
+                "tofu/compute/lambda's {variable} default differs from {}'s",
+                setting.generic
+            );
+        }
+    }
+
     /// `# NAME: value` lines of values.yaml (the documented, commented-out settings).
     fn values_yaml_keys() -> Vec<(String, String)> {
         let text = include_str!("../values.yaml");
