@@ -64,29 +64,67 @@ pub fn which(name: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// A moto server process; killed when dropped.
+/// A moto server for one test. [`MotoServer::start`] leases one from this binary's
+/// pool of idle servers, reset to an empty account with an empty recording (starting one
+/// costs about a second); a server started with extra environment is the test's own and
+/// is killed when dropped.
 pub struct MotoServer {
-    child: Child,
+    child: Option<Child>,
     pub port: u16,
     /// moto's request recording (every request with headers and body), one JSON line each.
     recording: tempfile::NamedTempFile,
+    /// Goes back to the pool when dropped (started with moto's default settings).
+    pooled: bool,
+    /// `XDG_CACHE_HOME` of the steps the test runs: a leased server keeps its port, so
+    /// the default credentials cache (keyed by the endpoint) must not outlive the lease.
+    cache_home: tempfile::TempDir,
 }
 
+/// Idle servers with moto's default settings, kept for the next test.
+static IDLE_SERVERS: std::sync::Mutex<Vec<MotoServer>> = std::sync::Mutex::new(Vec::new());
+
 impl MotoServer {
+    /// A server with moto's default settings, reset: the pool's, else a new one.
     pub fn start() -> MotoServer {
-        Self::start_with_env(&[])
+        let idle = IDLE_SERVERS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        if let Some(mut server) = idle {
+            if server.reset() {
+                server.cache_home = tempfile::tempdir().expect("cache home");
+                return server;
+            }
+            // Gone or broken: stopped, not pooled again.
+            server.pooled = false;
+        }
+        let mut server = Self::spawn(&[]);
+        server.pooled = true;
+        server
     }
 
-    /// Starts moto with extra environment (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`).
+    /// Starts moto with extra environment (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`): a
+    /// private server, never shared.
     pub fn start_with_env(env: &[(&str, &str)]) -> MotoServer {
+        Self::spawn(env)
+    }
+
+    fn spawn(env: &[(&str, &str)]) -> MotoServer {
         let port = free_port();
         let recording = tempfile::NamedTempFile::new().expect("recording file");
-        let mut command = Command::new(moto_server_command());
+        // Under a shell that stops moto when its stdin closes: when the test binary
+        // exits, pooled servers (never dropped) stop with it.
+        let mut command = Command::new("sh");
         command
+            .args([
+                "-c",
+                "\"$0\" \"$@\" & moto=$!; read -r _; kill $moto; wait $moto",
+            ])
+            .arg(moto_server_command())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_ENABLE_RECORDING", "True")
             .env("MOTO_RECORDER_FILEPATH", recording.path())
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         for (key, value) in env {
@@ -94,12 +132,37 @@ impl MotoServer {
         }
         let child = command.spawn().expect("start moto_server");
         let server = MotoServer {
-            child,
+            child: Some(child),
             port,
             recording,
+            pooled: false,
+            cache_home: tempfile::tempdir().expect("cache home"),
         };
         server.wait_ready();
         server
+    }
+
+    /// Empties every moto backend, then the recording; false when the server is gone.
+    fn reset(&mut self) -> bool {
+        use std::io::{Read, Write};
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+        let request = format!(
+            "POST /moto-api/reset HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.port
+        );
+        if stream.write_all(request.as_bytes()).is_err() {
+            return false;
+        }
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        if !answer.starts_with("HTTP/1.1 200") && !answer.starts_with("HTTP/1.0 200") {
+            return false;
+        }
+        // moto appends each request to the file it opens anew: truncating starts afresh.
+        self.recording.as_file().set_len(0).is_ok()
     }
 
     pub fn endpoint(&self) -> String {
@@ -130,6 +193,10 @@ impl MotoServer {
             ("AWS_REGION".into(), "us-east-1".into()),
             ("AWS_DEFAULT_REGION".into(), "us-east-1".into()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+            (
+                "XDG_CACHE_HOME".into(),
+                self.cache_home.path().display().to_string(),
+            ),
         ]
     }
 
@@ -288,8 +355,32 @@ impl MotoServer {
 
 impl Drop for MotoServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        if self.pooled && matches!(child.try_wait(), Ok(None)) {
+            let server = MotoServer {
+                child: Some(child),
+                port: self.port,
+                recording: std::mem::replace(
+                    &mut self.recording,
+                    tempfile::NamedTempFile::new().expect("recording file"),
+                ),
+                pooled: true,
+                cache_home: std::mem::replace(
+                    &mut self.cache_home,
+                    tempfile::tempdir().expect("cache home"),
+                ),
+            };
+            IDLE_SERVERS
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(server);
+            return;
+        }
+        // Closing its stdin makes the shell stop moto.
+        drop(child.stdin.take());
+        let _ = child.wait();
     }
 }
 
