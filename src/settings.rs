@@ -348,6 +348,7 @@ fn shown(value: &OsStr) -> String {
 /// Call it first thing in `main`, while the process has one thread: changing the
 /// environment is only sound while no other thread can read it.
 pub fn apply_to_process_env() {
+    let mut derived = Vec::new();
     for reconciled in reconcile(|name| std::env::var_os(name)) {
         if let Some(notice) = &reconciled.notice {
             eprintln!("{notice}");
@@ -355,6 +356,11 @@ pub fn apply_to_process_env() {
         let setting = reconciled.setting;
         match &reconciled.value {
             Some(value) => {
+                let operator_set = std::env::var_os(setting.namespaced)
+                    .is_some_and(|namespaced| !is_blank_os(&namespaced));
+                if !operator_set {
+                    derived.push((setting.namespaced, setting.generic, value.clone()));
+                }
                 std::env::set_var(setting.namespaced, value);
                 std::env::set_var(setting.generic, value);
             }
@@ -364,6 +370,37 @@ pub fn apply_to_process_env() {
             }
         }
     }
+    let _ = DERIVED.set(derived);
+}
+
+/// Namespaced names this process set from their generic twin at start-up, with the value:
+/// (namespaced, generic, value).
+static DERIVED: std::sync::OnceLock<Vec<(&'static str, &'static str, OsString)>> =
+    std::sync::OnceLock::new();
+
+/// The environment for a child whose generic names may have been set since start-up
+/// (the local runner's step configuration): a namespaced name this process only copied
+/// from its generic twin follows the twin's new value, so the child does not take the
+/// copy for an operator's choice. A namespaced name the operator set is left as it is.
+pub fn for_child(
+    env: &std::collections::BTreeMap<String, String>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut env = env.clone();
+    for (namespaced, generic, value) in DERIVED.get().map(Vec::as_slice).unwrap_or_default() {
+        if env.get(*namespaced).map(OsStr::new) != Some(value.as_os_str()) {
+            continue;
+        }
+        match env.get(*generic).cloned() {
+            Some(now) if now.as_str() != value.as_os_str() => {
+                env.insert(namespaced.to_string(), now);
+            }
+            Some(_) => {}
+            None => {
+                env.remove(*namespaced);
+            }
+        }
+    }
+    env
 }
 
 /// The README's settings table (between its `settings:begin` and `settings:end` marks).

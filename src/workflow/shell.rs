@@ -84,7 +84,7 @@ pub fn run(
         .arg(&what)
         .args(exports)
         .env_clear()
-        .envs(env)
+        .envs(crate::settings::for_child(env))
         .stdin(Stdio::null())
         .status()
         .map_err(|err| {

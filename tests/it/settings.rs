@@ -202,3 +202,35 @@ fn programs_a_step_starts_see_the_effective_value_under_both_names() {
         "a blank value is no disagreement\n{all}"
     );
 }
+
+#[test]
+fn a_generic_name_a_step_configuration_sets_is_not_outvoted_by_the_runners_own_copy() {
+    // The runner copied LAMBDA_MEMORY=512 to SCOPE_LAMBDA_MEMORY at its start; a step's
+    // configuration then sets the generic name: the step must see that value under both
+    // names (no operator chose the namespaced one).
+    let dir = tempfile::tempdir().unwrap();
+    let workflow = dir.path().join("workflow.yaml");
+    std::fs::write(
+        &workflow,
+        "steps:\n  - name: show\n    type: command\n    configuration:\n      LAMBDA_MEMORY: \"2048\"\n    command: 'printenv LAMBDA_MEMORY SCOPE_LAMBDA_MEMORY'\n",
+    )
+    .unwrap();
+    let path = workflow.display().to_string();
+    let service = dir.path().display().to_string();
+    let output = lambda_scope(
+        &["scope-workflow", "run", &path, "--service-path", &service],
+        &[("LAMBDA_MEMORY", "512")],
+    );
+    let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{all}");
+    assert!(all.contains("\n2048\n2048\n"), "{all}");
+
+    // A namespaced value the operator set still wins in the step (which reconciles it).
+    let output = lambda_scope(
+        &["scope-workflow", "run", &path, "--service-path", &service],
+        &[("LAMBDA_MEMORY", "512"), ("SCOPE_LAMBDA_MEMORY", "1024")],
+    );
+    let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{all}");
+    assert!(all.contains("\n2048\n1024\n"), "{all}");
+}
