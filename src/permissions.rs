@@ -12,7 +12,7 @@ use std::fmt;
 pub enum Caller {
     /// The agent's own (base) credentials: only used to assume the permissions role.
     Agent,
-    /// The permissions role the agent assumes (every step after `assume-role-step`).
+    /// The permissions role the agent assumes (every step after `assume-role`).
     PermissionsRole,
 }
 
@@ -253,7 +253,7 @@ const VPC_DESCRIBE: [Call; 3] = [
 /// empty list so `iam-policy actions` shows them too.
 pub const STEP_ACTIONS: &[StepPermissions] = &[
     StepPermissions {
-        binary: "assume-role-step",
+        binary: "assume-role",
         caller: Caller::Agent,
         access: Access::Read,
         calls: &[
@@ -375,12 +375,12 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         ],
     },
     StepPermissions {
-        binary: "tofu-step",
+        binary: "run-tofu",
         caller: Caller::PermissionsRole,
         access: Access::Write,
         // When its inherited session would run out, it (and `credential-process`, which
         // tofu runs) assumes the permissions role again as the agent: that is
-        // assume-role-step's `sts:AssumeRole` row, in the agent's document already.
+        // assume-role's `sts:AssumeRole` row, in the agent's document already.
         calls: &[
             // S3 backend (use_lockfile=true): state and lock objects only.
             ("s3:ListBucket", StateBucket),
@@ -530,7 +530,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         ],
     },
     StepPermissions {
-        binary: "log-read",
+        binary: "read-logs",
         caller: Caller::PermissionsRole,
         access: Access::Read,
         calls: &[
@@ -542,7 +542,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         ],
     },
     StepPermissions {
-        binary: "metric-read",
+        binary: "read-metrics",
         caller: Caller::PermissionsRole,
         access: Access::Read,
         calls: &[
@@ -553,7 +553,7 @@ pub const STEP_ACTIONS: &[StepPermissions] = &[
         ],
     },
     StepPermissions {
-        binary: "instance-data",
+        binary: "list-instances",
         caller: Caller::PermissionsRole,
         access: Access::Read,
         calls: &[
@@ -681,7 +681,7 @@ mod tests {
         for step in STEP_ACTIONS {
             assert_eq!(
                 step.caller == Caller::Agent,
-                step.binary == "assume-role-step",
+                step.binary == "assume-role",
                 "{}",
                 step.binary
             );
@@ -744,17 +744,17 @@ mod tests {
                 "{action} is in the read-only role's calls"
             );
         }
-        for telemetry in ["log-read", "metric-read", "instance-data", "diagnose"] {
+        for telemetry in ["read-logs", "read-metrics", "list-instances", "diagnose"] {
             assert!(
                 for_binary(telemetry).unwrap().runs_as_read_role(),
                 "{telemetry}"
             );
         }
-        for writer in ["tofu-step", "update-function-code", "adjust-concurrency"] {
+        for writer in ["run-tofu", "update-function-code", "adjust-concurrency"] {
             assert!(!for_binary(writer).unwrap().runs_as_read_role(), "{writer}");
         }
         // The agent's own calls belong to the assume document, whatever the workflow.
-        assert!(!for_binary("assume-role-step").unwrap().runs_as_read_role());
+        assert!(!for_binary("assume-role").unwrap().runs_as_read_role());
     }
 
     #[test]

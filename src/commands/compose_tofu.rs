@@ -36,7 +36,7 @@ use clap::Parser;
 /// the HTTP API with its stage, route, integration, custom domain and mapping, or the
 /// target group and listener rule; the DNS record) and lists the ones that exist in
 /// imports.json; on apply it also writes imports.tf with an import block for each, so
-/// tofu adopts what its state lacks (no-ops once in state). tofu-step imports from the
+/// tofu adopts what its state lacks (no-ops once in state). run-tofu imports from the
 /// list before a destroy. A failed lookup is a warning.
 ///
 /// Outputs: TOFU_WORKING_DIR, TOFU_MODULES (comma-separated module paths).

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 mod adjust_concurrency;
-mod assume_role_step;
+mod assume_role;
 mod build_deployment_context;
 mod build_scope_context;
 mod compose_tofu;
@@ -16,14 +16,14 @@ mod diagnose;
 mod ensure_ecr_pull_policy;
 mod fetch_scope_config;
 mod generate_domain;
-mod instance_data;
 mod invoke_function;
-mod log_read;
-mod metric_read;
+mod list_instances;
 mod publish_version;
+mod read_logs;
+mod read_metrics;
 mod resolve_placeholder_image;
+mod run_tofu;
 mod store_scope_metadata;
-mod tofu_step;
 mod update_alias;
 mod update_function_code;
 mod update_function_configuration;
@@ -43,11 +43,32 @@ pub enum Kind {
 pub struct Command {
     /// The name workflows, shims and operators use (also the link name in the package).
     pub name: &'static str,
+    /// Names it was known by before: still accepted as argv[0] and as the first argument,
+    /// linked in the package and kept as shims, since workflows, overrides and operators'
+    /// scripts may still use them.
+    pub aliases: &'static [&'static str],
     /// One line on what it does, printed by `lambda-scope --list`.
     pub purpose: &'static str,
     pub kind: Kind,
     /// The entry: its command line, program name first (as clap expects).
     pub main: fn(Vec<OsString>) -> ExitCode,
+}
+
+impl Command {
+    /// The same command, also answering to the names it had before.
+    const fn formerly(self, aliases: &'static [&'static str]) -> Self {
+        Command { aliases, ..self }
+    }
+
+    /// Its name, then its aliases.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> {
+        std::iter::once(self.name).chain(self.aliases.iter().copied())
+    }
+
+    /// Whether `name` is its name or one of its aliases.
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.names().any(|own| own == name)
+    }
 }
 
 /// Commands are the same when their names are: the table holds each name once.
@@ -66,6 +87,7 @@ const fn step(
 ) -> Command {
     Command {
         name,
+        aliases: &[],
         purpose,
         kind: Kind::Step,
         main,
@@ -75,10 +97,11 @@ const fn step(
 /// Every command, steps first in the order a deployment meets them, then the tools.
 pub const COMMANDS: &[Command] = &[
     step(
-        "assume-role-step",
+        "assume-role",
         "resolves the scope's IAM role and assumes it (the first step of every AWS workflow)",
-        assume_role_step::main,
-    ),
+        assume_role::main,
+    )
+    .formerly(&["assume-role-step"]),
     step(
         "fetch-scope-config",
         "reads the network, account, DNS, state bucket and placeholder configuration",
@@ -110,10 +133,11 @@ pub const COMMANDS: &[Command] = &[
         compose_tofu::main,
     ),
     step(
-        "tofu-step",
+        "run-tofu",
         "runs OpenTofu for the scope (init with the S3 backend, apply or destroy)",
-        tofu_step::main,
-    ),
+        run_tofu::main,
+    )
+    .formerly(&["tofu-step"]),
     step(
         "store-scope-metadata",
         "keeps a private scope's ALB rule priority on its NRN, or clears it",
@@ -170,34 +194,40 @@ pub const COMMANDS: &[Command] = &[
         diagnose::main,
     ),
     step(
-        "log-read",
+        "read-logs",
         "answers log:read from CloudWatch Logs (the response on stdout)",
-        log_read::main,
-    ),
+        read_logs::main,
+    )
+    .formerly(&["log-read"]),
     step(
-        "metric-read",
+        "read-metrics",
         "answers metric:list and metric queries from CloudWatch (the response on stdout)",
-        metric_read::main,
-    ),
+        read_metrics::main,
+    )
+    .formerly(&["metric-read"]),
     step(
-        "instance-data",
+        "list-instances",
         "answers instance:data with the function's versions (the response on stdout)",
-        instance_data::main,
-    ),
+        list_instances::main,
+    )
+    .formerly(&["instance-data"]),
     Command {
         name: "scope-workflow",
+        aliases: &[],
         purpose: "runs a workflow locally as the agent would, and routes notifications",
         kind: Kind::Tool,
         main: crate::workflow::cli::main,
     },
     Command {
         name: "credential-process",
+        aliases: &[],
         purpose: "serves a long step's children refreshed credentials (run by their AWS SDKs)",
         kind: Kind::Tool,
         main: crate::credentials::refresh::credential_process_main,
     },
     Command {
         name: "iam-policy",
+        aliases: &[],
         purpose: "renders the least-privilege IAM policies and lists each step's AWS calls",
         kind: Kind::Tool,
         main: crate::policy::cli::main,
@@ -207,9 +237,14 @@ pub const COMMANDS: &[Command] = &[
 /// The name of the multicall binary itself.
 pub const BINARY: &str = "lambda-scope";
 
-/// The command called `name`, if there is one.
+/// The command called `name` (its name or one of its aliases), if there is one.
 pub fn find(name: &str) -> Option<&'static Command> {
-    COMMANDS.iter().find(|command| command.name == name)
+    COMMANDS.iter().find(|command| command.answers_to(name))
+}
+
+/// Every name the binary answers to, each command's name before its aliases.
+pub fn all_names() -> impl Iterator<Item = &'static str> {
+    COMMANDS.iter().flat_map(Command::names)
 }
 
 /// The workflow steps (entries with a shim).
@@ -223,6 +258,8 @@ enum Invocation {
     /// Run this command with these arguments (program name first).
     Run(&'static Command, Vec<OsString>),
     List,
+    /// `--names`: every name, one a line, for the package's links.
+    Names,
     Help,
     Version,
     Unknown(String),
@@ -242,6 +279,7 @@ fn invocation(mut args: Vec<OsString>) -> Invocation {
     match first.as_deref() {
         None | Some("--help" | "-h" | "help") => Invocation::Help,
         Some("--list") => Invocation::List,
+        Some("--names") => Invocation::Names,
         Some("--version" | "-V") => Invocation::Version,
         Some(name) => match find(name) {
             Some(command) => {
@@ -253,12 +291,24 @@ fn invocation(mut args: Vec<OsString>) -> Invocation {
     }
 }
 
-/// `lambda-scope --list`: one line per command, name and purpose.
+/// The name column of `--list`: the name, and the aliases it still answers to.
+fn listed_name(command: &Command) -> String {
+    match command.aliases {
+        [] => command.name.to_string(),
+        aliases => format!("{} (alias: {})", command.name, aliases.join(", ")),
+    }
+}
+
+/// `lambda-scope --list`: one line per command, name (with its aliases) and purpose.
 pub fn list() -> String {
-    let width = COMMANDS.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let width = COMMANDS
+        .iter()
+        .map(|c| listed_name(c).chars().count())
+        .max()
+        .unwrap_or(0);
     COMMANDS
         .iter()
-        .map(|command| format!("{:width$}  {}\n", command.name, command.purpose))
+        .map(|command| format!("{:width$}  {}\n", listed_name(command), command.purpose))
         .collect()
 }
 
@@ -266,7 +316,7 @@ fn usage() -> String {
     format!(
         "{BINARY} {}: the AWS Lambda scope for the nullplatform agent, every step in one binary.\n\n\
          Usage: {BINARY} <command> [args...]   (or run a link named after the command)\n       \
-         {BINARY} <command> --help\n       {BINARY} --list | --version\n\nCommands:\n{}",
+         {BINARY} <command> --help\n       {BINARY} --list | --names | --version\n\nCommands:\n{}",
         env!("CARGO_PKG_VERSION"),
         list()
             .lines()
@@ -281,6 +331,10 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Invocation::Run(command, args) => (command.main)(args),
         Invocation::List => {
             print!("{}", list());
+            ExitCode::SUCCESS
+        }
+        Invocation::Names => {
+            all_names().for_each(|name| println!("{name}"));
             ExitCode::SUCCESS
         }
         Invocation::Help => {
@@ -313,7 +367,7 @@ mod tests {
 
     #[test]
     fn names_are_unique() {
-        let mut names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
+        let mut names: Vec<&str> = all_names().collect();
         names.sort();
         let before = names.len();
         names.dedup();
@@ -322,17 +376,77 @@ mod tests {
             find(BINARY).is_none(),
             "no command may be named like the binary"
         );
+        assert!(
+            all_names().all(|name| !name.starts_with('-') && !name.contains(['/', ' '])),
+            "a name must be usable as a link and a shim file name"
+        );
     }
 
     #[test]
     fn a_link_named_after_a_step_runs_that_step_with_all_its_arguments() {
-        let got = invocation(args(&["/pkg/bin/linux-amd64/tofu-step", "--help"]));
+        let got = invocation(args(&["/pkg/bin/linux-amd64/run-tofu", "--help"]));
         assert_eq!(
             got,
             Invocation::Run(
-                find("tofu-step").unwrap(),
-                args(&["/pkg/bin/linux-amd64/tofu-step", "--help"])
+                find("run-tofu").unwrap(),
+                args(&["/pkg/bin/linux-amd64/run-tofu", "--help"])
             )
+        );
+    }
+
+    /// The names steps had before the verb-object names: workflows, overrides and
+    /// operators may still use them.
+    const FORMER_NAMES: &[(&str, &str)] = &[
+        ("assume-role-step", "assume-role"),
+        ("tofu-step", "run-tofu"),
+        ("log-read", "read-logs"),
+        ("metric-read", "read-metrics"),
+        ("instance-data", "list-instances"),
+    ];
+
+    #[test]
+    fn a_former_name_runs_the_renamed_step_as_a_link_and_as_an_argument() {
+        for (old, new) in FORMER_NAMES {
+            let command = find(new).unwrap();
+            assert_eq!(command.name, *new);
+            let link = format!("/pkg/bin/linux-amd64/{old}");
+            assert_eq!(
+                invocation(args(&[&link, "--help"])),
+                Invocation::Run(command, args(&[&link, "--help"])),
+                "{old}"
+            );
+            assert_eq!(
+                invocation(args(&["lambda-scope", old, "--help"])),
+                Invocation::Run(command, args(&[old, "--help"])),
+                "{old}"
+            );
+            assert_eq!(
+                invocation(args(&["lambda-scope", "--names"])),
+                Invocation::Names
+            );
+            let mut names = all_names();
+            assert!(names.any(|name| name == *old), "{old} not in --names");
+        }
+    }
+
+    #[test]
+    fn step_names_are_verb_object_without_a_step_suffix() {
+        for step in steps() {
+            assert!(!step.name.ends_with("-step"), "{}", step.name);
+        }
+    }
+
+    #[test]
+    fn list_shows_each_alias_beside_its_command() {
+        let listing = list();
+        let line = listing
+            .lines()
+            .find(|line| line.starts_with("run-tofu "))
+            .expect("run-tofu in --list");
+        assert!(line.contains("(alias: tofu-step)"), "{line}");
+        assert!(
+            !listing.lines().any(|line| line.starts_with("tofu-step")),
+            "an alias has no line of its own: {listing}"
         );
     }
 

@@ -1,4 +1,4 @@
-//! assume-role-step end to end: the real shim under bash, the real binary, moto
+//! assume-role end to end: the real shim under bash, the real binary, moto
 //! server as STS (its request recording shows what reached STS and who signed each
 //! call), and the fixture-driven np stand-in for the nullplatform API.
 
@@ -33,7 +33,7 @@ fn step_env(
 
 /// Sources the shim, then prints the variables it exported as JSON on the last line.
 const SOURCE_AND_DUMP: &str = r#"
-source steps/assume-role-step; rc=$?
+source steps/assume-role; rc=$?
 python3 -c 'import json,os; print(json.dumps({k: os.environ.get(k) for k in ["AWS_ACCESS_KEY_ID","AWS_SECRET_ACCESS_KEY","AWS_SESSION_TOKEN","AWS_CREDENTIAL_EXPIRATION","ASSUME_ROLE_ARN","ASSUME_ROLE_SOURCE"]}))'
 exit $rc
 "#;
@@ -75,7 +75,7 @@ fn later_process_acts_as_the_assumed_role_using_only_the_emitted_variables() {
     );
     // Only the variables the step emitted (plus endpoint and region) reach the later process.
     let script = r#"
-source steps/assume-role-step || exit $?
+source steps/assume-role || exit $?
 env -i PATH="$PATH" HOME="$HOME" AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL" AWS_DEFAULT_REGION=us-east-1 \
   AWS_ACCESS_KEY_ID="$AWS_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$AWS_SECRET_ACCESS_KEY" AWS_SESSION_TOKEN="$AWS_SESSION_TOKEN" \
   "$AWS_CLI" sts get-caller-identity --output json
@@ -760,8 +760,7 @@ fn a_shell_killed_mid_step_leaves_no_credentials_on_disk() {
     // A run to the end, and runs whose sourcing shell is killed while the step runs.
     assert_eq!(run_step(&env).code, 0);
     for signal in ["TERM", "INT", "KILL"] {
-        let script =
-            format!("(sleep 0.05; kill -{signal} $$) & source steps/assume-role-step; sleep 1");
+        let script = format!("(sleep 0.05; kill -{signal} $$) & source steps/assume-role; sleep 1");
         let _ = bash(&script, &env, &repo_root());
     }
     std::thread::sleep(std::time::Duration::from_millis(300));

@@ -107,7 +107,7 @@ fn every_aws_calling_step_fails_within_its_bounds_against_an_endpoint_that_never
     // (step, what it needs to reach its first AWS call)
     let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
         (
-            "assume-role-step",
+            "assume-role",
             vec![("ASSUME_ROLE_ARN", "arn:aws:iam::123456789012:role/np-lambda-x".into())],
         ),
         ("build-deployment-context", vec![("CONTEXT", deployment_context())]),
@@ -154,9 +154,9 @@ fn every_aws_calling_step_fails_within_its_bounds_against_an_endpoint_that_never
         ),
         ("invoke-function", vec![function.clone(), ("INVOKE_PAYLOAD", "{}".into())]),
         ("delete-scope-secrets", vec![("SCOPE_ID", "7".into())]),
-        ("log-read", vec![("CONTEXT", telemetry_context("log:read"))]),
-        ("metric-read", vec![("CONTEXT", telemetry_context("metric:data"))]),
-        ("instance-data", vec![("CONTEXT", telemetry_context("instance:data"))]),
+        ("read-logs", vec![("CONTEXT", telemetry_context("log:read"))]),
+        ("read-metrics", vec![("CONTEXT", telemetry_context("metric:data"))]),
+        ("list-instances", vec![("CONTEXT", telemetry_context("instance:data"))]),
     ];
     // One call's bound, plus process start and the SDK's backoff between attempts.
     let bound = Duration::from_secs(CALL_TIMEOUT_SECONDS * ATTEMPTS + 3);
@@ -252,7 +252,7 @@ fn call_bounds_out_of_range_are_refused_before_any_call() {
         ("ASSUME_ROLE_MAX_ATTEMPTS", "50"),
     ] {
         let ended = run(
-            "assume-role-step",
+            "assume-role",
             port,
             &[
                 (

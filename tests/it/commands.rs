@@ -1,11 +1,12 @@
 //! The command table against what names its steps elsewhere: every `file:` of the
 //! shipped workflows is a shim of a step in the table, every step has its shim (which
-//! runs that step), and the binary answers to each name, as argv[0] and as an argument.
+//! runs that step), and the binary answers to each name, as argv[0] and as an argument;
+//! a step's former names still run it, as links, arguments and shims.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{bin_dir, repo_root, text};
+use crate::common::{bash, bin_dir, repo_root, text};
 use lambda_scope::commands::{self, Kind, COMMANDS};
 use serde_json::Value;
 
@@ -67,6 +68,13 @@ fn every_workflow_file_is_the_shim_of_a_step_in_the_table() {
             assert!(
                 commands::find(step).is_some_and(|c| c.kind == Kind::Step),
                 "{}: {step} is not a step of the command table",
+                workflow.display()
+            );
+            // The shipped workflows use each step's own name; aliases are for others.
+            assert_eq!(
+                commands::find(step).map(|c| c.name),
+                Some(step),
+                "{}: {step} is a former name",
                 workflow.display()
             );
             named += 1;
@@ -143,5 +151,115 @@ fn the_binary_answers_to_every_name_as_a_link_and_as_its_first_argument() {
     assert!(
         report.contains("❌ unknown command 'no-such-step'") && report.contains("🔧"),
         "{report}"
+    );
+}
+
+/// The names steps had before they were named verb-object, and their names now.
+const FORMER_NAMES: &[(&str, &str)] = &[
+    ("assume-role-step", "assume-role"),
+    ("tofu-step", "run-tofu"),
+    ("log-read", "read-logs"),
+    ("metric-read", "read-metrics"),
+    ("instance-data", "list-instances"),
+];
+
+/// `<name> --help` run as `lambda-scope <name> --help`.
+fn help_by_argument(name: &str) -> String {
+    let output = Command::new(bin_dir().join(commands::BINARY))
+        .args([name, "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{name} --help");
+    text(&output.stdout)
+}
+
+#[test]
+fn every_former_name_still_runs_its_step_as_a_link_an_argument_and_a_shim() {
+    let links = tempfile::tempdir().unwrap();
+    for (old, new) in FORMER_NAMES {
+        let command = commands::find(old).unwrap_or_else(|| panic!("{old} is not accepted"));
+        assert_eq!(command.name, *new);
+        assert!(command.aliases.contains(old), "{new} does not list {old}");
+
+        // As an argument: the renamed step's own help (the usage names what was typed).
+        let by_argument = help_by_argument(old);
+        assert_eq!(
+            by_argument.replace(&format!("Usage: {old}"), &format!("Usage: {new}")),
+            help_by_argument(new),
+            "{old}"
+        );
+
+        // As argv[0]: a link named after the former name, as the package ships it.
+        std::os::unix::fs::symlink(bin_dir().join(commands::BINARY), links.path().join(old))
+            .unwrap();
+        let by_link = Command::new(links.path().join(old))
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(by_link.status.success(), "{old} link --help");
+        assert_eq!(text(&by_link.stdout), by_argument, "{old}");
+
+        // As a shim: steps/<old> runs the step through steps/<new>.
+        let shim = std::fs::read_to_string(repo_root().join("steps").join(old))
+            .unwrap_or_else(|err| panic!("no shim steps/{old} ({err})"));
+        assert!(
+            shim.contains(&format!("/{new}\" \"$@\"")),
+            "steps/{old} does not run steps/{new}: {shim}"
+        );
+        let env = [("SCOPE_BIN_DIR".to_string(), bin_dir().display().to_string())];
+        let by_shim = bash(
+            &format!("source steps/{old} --help; echo \"rc=$?\""),
+            &env,
+            &repo_root(),
+        );
+        assert_eq!(
+            text(&by_shim.stdout),
+            format!("{}rc=0\n", help_by_argument(new)),
+            "{old}: {}",
+            text(&by_shim.stderr)
+        );
+
+        // A failure comes back through the old shim as through the new one, code included.
+        let refused = |shim: &str| {
+            let output = bash(
+                &format!("source steps/{shim} --no-such-flag; echo \"rc=$?\""),
+                &env,
+                &repo_root(),
+            );
+            (text(&output.stdout), text(&output.stderr))
+        };
+        let (old_out, old_err) = refused(old);
+        assert_eq!(old_out, "rc=2\n", "{old}: {old_err}");
+        assert!(old_err.contains("--no-such-flag"), "{old}: {old_err}");
+        assert_eq!((old_out, old_err), refused(new), "{old}");
+    }
+}
+
+#[test]
+fn list_shows_each_former_name_beside_its_step_and_names_lists_every_name() {
+    let binary = bin_dir().join(commands::BINARY);
+    let listing = text(&Command::new(&binary).arg("--list").output().unwrap().stdout);
+    let names = text(
+        &Command::new(&binary)
+            .arg("--names")
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    for (old, new) in FORMER_NAMES {
+        let line = listing
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(new))
+            .unwrap_or_else(|| panic!("{new} missing from --list: {listing}"));
+        assert!(line.contains(&format!("(alias: {old})")), "{line}");
+        assert!(names.lines().any(|name| name == *old), "{old}: {names}");
+    }
+    for name in commands::all_names() {
+        assert!(names.lines().any(|line| line == name), "{name}: {names}");
+    }
+    assert_eq!(
+        names.lines().count(),
+        commands::all_names().count(),
+        "{names}"
     );
 }

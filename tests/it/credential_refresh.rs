@@ -1,7 +1,7 @@
-//! Credentials that outlive long steps, end to end: assume-role-step then tofu-step
+//! Credentials that outlive long steps, end to end: assume-role then run-tofu
 //! under bash, the real terraform binary with its S3 backend on moto server, and the
 //! agent's base identity in a profile (as IRSA would be: beneath the assumed keys).
-//! Near expiry, tofu-step re-assumes exactly once and tofu (backend, provider and the
+//! Near expiry, run-tofu re-assumes exactly once and tofu (backend, provider and the
 //! AWS CLI in its provisioner) signs with the refreshed session through
 //! `credential_process`; far from expiry nothing calls STS again.
 
@@ -70,7 +70,7 @@ resource "terraform_data" "function" {{
 }
 
 /// moto with the state bucket and a role; the agent's identity is a profile in a
-/// credentials file (no keys in the environment, so assume-role-step's outputs are the
+/// credentials file (no keys in the environment, so assume-role's outputs are the
 /// only keys later steps see).
 fn world() -> World {
     world_with(true)
@@ -144,12 +144,12 @@ fn world_with(profile: bool) -> World {
     }
 }
 
-/// assume-role-step, then (optionally) the cached entry and AWS_CREDENTIAL_EXPIRATION
-/// moved to two minutes from now — a session about to run out — then tofu-step.
+/// assume-role, then (optionally) the cached entry and AWS_CREDENTIAL_EXPIRATION
+/// moved to two minutes from now — a session about to run out — then run-tofu.
 fn assume_then_tofu(world: &World, about_to_expire: bool) -> (i32, String, String) {
     let script = format!(
         r#"
-source steps/assume-role-step || exit $?
+source steps/assume-role || exit $?
 echo "INHERITED $AWS_ACCESS_KEY_ID"
 if {about_to_expire}; then
   soon=$(date -u -d '+120 seconds' +%Y-%m-%dT%H:%M:%SZ)
@@ -162,7 +162,7 @@ for entry in pathlib.Path(sys.argv[1]).glob("*.json"):
 PY
   export AWS_CREDENTIAL_EXPIRATION=$soon
 fi
-source steps/tofu-step
+source steps/run-tofu
 "#
     );
     let output = bash(&script, &world.env, &repo_root());
@@ -199,7 +199,7 @@ fn a_session_about_to_expire_is_re_assumed_once_and_tofu_signs_with_the_new_one(
     assert!(log.contains("Apply complete!"), "{log}");
     assert!(log.contains("serving refreshed ones to tofu"), "{log}");
 
-    // assume-role-step's call, then exactly one more: init, apply and output each
+    // assume-role's call, then exactly one more: init, apply and output each
     // start tofu, and every credential_process after the first is a cache hit.
     let assumed = world.moto.calls("AssumeRole");
     assert_eq!(assumed.len(), 2, "{log}");
@@ -271,7 +271,7 @@ fn a_session_that_lasts_is_kept_and_sts_is_not_called_again() {
 
 #[test]
 fn with_static_agent_keys_the_step_says_it_cannot_refresh_and_goes_on() {
-    // assume-role-step's outputs replace static keys in every later step, and they are
+    // assume-role's outputs replace static keys in every later step, and they are
     // never handed on: there is no identity left to re-assume with.
     let world = world_with(false);
     let (code, log, inherited) = assume_then_tofu(&world, true);

@@ -311,7 +311,7 @@ fn tofu_never_sees_the_platform_key_or_the_context() {
     );
     let work = dir.path().join("tofu-work");
     std::fs::create_dir_all(&work).unwrap();
-    let output = clean_step("tofu-step")
+    let output = clean_step("run-tofu")
         .env("TOFU_BIN", &tofu)
         .env("TOFU_ACTION", "apply")
         .env("SCOPE_ID", "7")

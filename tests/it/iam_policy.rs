@@ -1110,8 +1110,8 @@ fn the_lookups_of_the_scope_modules_are_allowed_to_tofu_step() {
     assert!(kinds.contains("aws_lb"), "{kinds:?}");
     let tofu_step: BTreeSet<&str> = permissions::STEP_ACTIONS
         .iter()
-        .find(|step| step.binary == "tofu-step")
-        .expect("no tofu-step row")
+        .find(|step| step.binary == "run-tofu")
+        .expect("no run-tofu row")
         .calls
         .iter()
         .map(|(action, _)| *action)
@@ -1134,7 +1134,7 @@ fn the_lookups_of_the_scope_modules_are_allowed_to_tofu_step() {
             for action in *calls {
                 assert!(
                     tofu_step.contains(action),
-                    "data \"{kind}\" calls {action}: not in tofu-step's row of src/permissions.rs"
+                    "data \"{kind}\" calls {action}: not in run-tofu's row of src/permissions.rs"
                 );
                 assert!(granted.contains(*action), "{case}: {action} not allowed");
             }
@@ -1158,8 +1158,8 @@ fn actions_say_which_steps_run_as_the_read_role() {
     let out = iam_policy(&["actions"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("log-read (permissions role, or the read-only role)"),
+        text.contains("read-logs (permissions role, or the read-only role)"),
         "{text}"
     );
-    assert!(text.contains("tofu-step (permissions role)\n"), "{text}");
+    assert!(text.contains("run-tofu (permissions role)\n"), "{text}");
 }

@@ -13,7 +13,7 @@ const FUNCTION: &str = "7-automation-development-tools";
 const REGION: &str = "us-east-2";
 
 /// The steps whose stdout is the response body whatever happens.
-const TELEMETRY: &[&str] = &["log-read", "metric-read", "instance-data"];
+const TELEMETRY: &[&str] = &["read-logs", "read-metrics", "list-instances"];
 
 fn run(step: &str, args: &[&str], env: &[(String, String)], cwd: &Path) -> Output {
     Command::new(bin_dir().join(step))
@@ -112,7 +112,7 @@ fn steps_that_succeed_print_their_outputs_alone_on_stdout() {
     type Case<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
     let cases: &[Case] = &[
         (
-            "assume-role-step",
+            "assume-role",
             &[],
             &[("ASSUME_ROLE_ARN", &role)],
             "ASSUME_ROLE_ARN",

@@ -271,7 +271,7 @@ fn a_merge_through_another_name_keeps_the_workflows_name_and_settings() {
     let doc = layered("scope/create", merge).unwrap();
     let tofu = doc.steps.iter().find(|s| s.name() == "tofu").unwrap();
     assert_eq!(tofu.value["configuration"]["TF_LOG"], "info");
-    assert_eq!(tofu.value["file"], "$SERVICE_PATH/steps/tofu-step");
+    assert_eq!(tofu.value["file"], "$SERVICE_PATH/steps/run-tofu");
     assert!(!step_names(&doc).contains(&"do_tofu".to_string()));
 }
 

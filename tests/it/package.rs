@@ -79,6 +79,18 @@ fn the_tarball_holds_the_binary_a_link_per_command_and_what_the_agent_runs() {
             .unwrap_or_else(|err| panic!("{}: not a link ({err})", link.display()));
         assert_eq!(target, Path::new("lambda-scope"), "{}", command.name);
     }
+    // A step's former names are linked and kept as shims too.
+    let aliases: Vec<&str> = commands::COMMANDS
+        .iter()
+        .flat_map(|command| command.aliases.iter().copied())
+        .collect();
+    assert!(aliases.contains(&"tofu-step"), "{aliases:?}");
+    for alias in aliases {
+        let target = std::fs::read_link(bin.join(alias))
+            .unwrap_or_else(|err| panic!("{alias}: not a link ({err})"));
+        assert_eq!(target, Path::new("lambda-scope"), "{alias}");
+        assert!(package.join("steps").join(alias).is_file(), "steps/{alias}");
+    }
     for path in [
         "steps/_run",
         "steps/_locate",
@@ -109,12 +121,18 @@ fn the_tarball_holds_the_binary_a_link_per_command_and_what_the_agent_runs() {
     }
 
     // A step runs by its link name, as an operator finds it on PATH.
-    let help = Command::new(bin.join("assume-role-step"))
+    let help = Command::new(bin.join("assume-role"))
         .arg("--help")
         .output()
         .unwrap();
     assert!(help.status.success());
     assert!(text(&help.stdout).contains("Resolves the IAM role"));
+    let former = Command::new(bin.join("assume-role-step"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(former.status.success());
+    assert!(text(&former.stdout).contains("Resolves the IAM role"));
 }
 
 /// A folder for PATH holding only what the package may need besides bash: the np
@@ -266,7 +284,7 @@ fn a_package_without_its_binary_says_every_place_it_looked() {
     let tools = tools_dir(dir.path());
     let output = Command::new("bash")
         .arg("-c")
-        .arg("set -e; source \"$PKG/steps/assume-role-step\"; echo not reached")
+        .arg("set -e; source \"$PKG/steps/assume-role\"; echo not reached")
         .env_clear()
         .env("PATH", format!("{}:/usr/bin:/bin", tools.display()))
         .env("PKG", &package)

@@ -1430,7 +1430,7 @@ fn the_iam_provider_names_the_read_role_under_the_read_selector() {
     );
     assert!(entry_for_selector(&off["attributes"], "lambda-read").is_none());
 
-    // On: both, each with the ExternalId its trust requires, read the way assume-role-step reads them.
+    // On: both, each with the ExternalId its trust requires, read the way assume-role reads them.
     let on = iam_provider_locals(&["-var=create_read_role=true", "-var=external_id=np-ext-42"]);
     assert_eq!(on["read_role_name"], "nullplatform-prod-lambda-scope-read");
     assert_eq!(

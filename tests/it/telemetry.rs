@@ -287,7 +287,7 @@ fn log_read_honours_the_time_range_filter_limit_and_pagination() {
     };
 
     // Everything in the window, in one answer.
-    let output = setup.run("log-read", &[], &args(json!({})));
+    let output = setup.run("read-logs", &[], &args(json!({})));
     assert!(output.status.success(), "{}", text(&output.stderr));
     let body = one_document(&output);
     let all = messages(&body);
@@ -320,7 +320,7 @@ fn log_read_honours_the_time_range_filter_limit_and_pagination() {
     assert!(!text(&output.stderr).is_empty(), "progress goes to stderr");
 
     // Filter pattern.
-    let output = setup.run("log-read", &[], &args(json!({"filter_pattern": "ERROR"})));
+    let output = setup.run("read-logs", &[], &args(json!({"filter_pattern": "ERROR"})));
     let errors = messages(&one_document(&output));
     assert_eq!(errors.len(), 6, "{errors:?}");
     assert!(errors.iter().all(|m| m.contains("ERROR")));
@@ -331,7 +331,7 @@ fn log_read_honours_the_time_range_filter_limit_and_pagination() {
     let mut pages = 0;
     loop {
         let output = setup.run(
-            "log-read",
+            "read-logs",
             &[],
             &args(json!({"limit": 5, "next_page_token": token})),
         );
@@ -361,7 +361,7 @@ fn log_read_honours_the_time_range_filter_limit_and_pagination() {
     setup.create_function(FUNCTION, &format!("nullplatform:scope-id={SCOPE_ID}"));
     setup.publish(FUNCTION, "dep-1");
     setup.publish(FUNCTION, "dep-2");
-    let output = setup.run("log-read", &[], &args(json!({"deployment_id": "dep-2"})));
+    let output = setup.run("read-logs", &[], &args(json!({"deployment_id": "dep-2"})));
     assert!(output.status.success(), "{}", text(&output.stderr));
     let body = one_document(&output);
     let of_two = messages(&body);
@@ -380,7 +380,7 @@ fn log_read_answers_json_for_empty_and_missing_groups_and_bad_arguments() {
     let context = notification("log:read", json!({"scope_id": SCOPE_ID}));
 
     // Missing group (no invocation yet): valid JSON, a message, exit 0, explanation on stderr.
-    let output = setup.run("log-read", &[], &context);
+    let output = setup.run("read-logs", &[], &context);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let body = one_document(&output);
     assert_eq!(body["results"], json!([]));
@@ -399,7 +399,7 @@ fn log_read_answers_json_for_empty_and_missing_groups_and_bad_arguments() {
 
     // The function exists but was never invoked: the group is missing.
     setup.create_function(FUNCTION, &format!("nullplatform:scope-id={SCOPE_ID}"));
-    let output = setup.run("log-read", &[], &context);
+    let output = setup.run("read-logs", &[], &context);
     let body = one_document(&output);
     assert!(
         body["message"]
@@ -416,7 +416,7 @@ fn log_read_answers_json_for_empty_and_missing_groups_and_bad_arguments() {
         "--log-group-name",
         &format!("/aws/lambda/{FUNCTION}"),
     ]);
-    let output = setup.run("log-read", &[], &context);
+    let output = setup.run("read-logs", &[], &context);
     assert!(output.status.success());
     let body = one_document(&output);
     assert_eq!(body["results"], json!([]));
@@ -425,7 +425,7 @@ fn log_read_answers_json_for_empty_and_missing_groups_and_bad_arguments() {
 
     // Bad arguments: still the log shape, an error code, ❌ on stderr and exit 2.
     let bad = notification("log:read", json!({"scope_id": SCOPE_ID, "limit": "many"}));
-    let output = setup.run("log-read", &[], &bad);
+    let output = setup.run("read-logs", &[], &bad);
     assert_eq!(output.status.code(), Some(2));
     let body = one_document(&output);
     assert_eq!(body["error"], "bad_arguments");
@@ -446,7 +446,7 @@ fn the_function_is_found_by_its_scope_tag_when_the_slugs_are_unknown() {
         &[(now_ms() - 120_000, "from the tagged function".to_string())],
     );
     let context = json!({"action": "log:read", "arguments": {"scope_id": SCOPE_ID}});
-    let output = setup.run("log-read", &[], &context);
+    let output = setup.run("read-logs", &[], &context);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         messages(&one_document(&output)),
@@ -456,7 +456,7 @@ fn the_function_is_found_by_its_scope_tag_when_the_slugs_are_unknown() {
 
     // With slugs that name no function (renamed after creation), the tag still finds it.
     let output = setup.run(
-        "log-read",
+        "read-logs",
         &[],
         &notification("log:read", json!({"scope_id": SCOPE_ID})),
     );
@@ -467,7 +467,7 @@ fn the_function_is_found_by_its_scope_tag_when_the_slugs_are_unknown() {
 
     // Another scope: nothing belongs to it, and the answer says so.
     let other = json!({"action": "log:read", "arguments": {"scope_id": "999"}});
-    let output = setup.run("log-read", &[], &other);
+    let output = setup.run("read-logs", &[], &other);
     assert!(output.status.success());
     assert_eq!(
         one_document(&output)["message"],
@@ -529,7 +529,7 @@ fn metrics_are_read_per_period_with_the_statistic_that_fits() {
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
         let output = setup.run(
-            "metric-read",
+            "read-metrics",
             &["query"],
             &notification("metric:data", arguments),
         );
@@ -611,7 +611,7 @@ fn metrics_are_read_per_period_with_the_statistic_that_fits() {
     let mut arguments = window.clone();
     arguments["metric"] = json!("http.rpm");
     let output = setup.run(
-        "metric-read",
+        "read-metrics",
         &["query"],
         &notification("metric:data", arguments),
     );
@@ -627,7 +627,7 @@ fn metric_list_is_the_catalogue_and_follows_the_action() {
     let setup = Setup::new();
     // No request argument: the action in CONTEXT decides.
     let output = setup.run(
-        "metric-read",
+        "read-metrics",
         &[],
         &notification("metric:list", json!({"scope_id": SCOPE_ID})),
     );
@@ -681,7 +681,7 @@ fn instances_are_the_versions_with_their_aliases() {
         &routing,
     ]);
     let output = setup.run(
-        "instance-data",
+        "list-instances",
         &[],
         &notification("instance:data", json!({"scope_id": SCOPE_ID})),
     );
@@ -707,7 +707,7 @@ fn instances_are_the_versions_with_their_aliases() {
 
     // A deployment narrows to the versions it published.
     let output = setup.run(
-        "instance-data",
+        "list-instances",
         &[],
         &notification(
             "instance:data",
@@ -720,7 +720,7 @@ fn instances_are_the_versions_with_their_aliases() {
 
     // A scope without a function: an empty list and the reason.
     let output = setup.run(
-        "instance-data",
+        "list-instances",
         &[],
         &json!({"arguments": {"scope_id": "777"}}),
     );
@@ -876,7 +876,7 @@ fn through_the_runner_and_the_entrypoint_stdout_is_only_the_response() {
 
 #[test]
 fn help_lists_what_each_binary_reads() {
-    for binary in ["log-read", "metric-read", "instance-data"] {
+    for binary in ["read-logs", "read-metrics", "list-instances"] {
         let output = Command::new(bin_dir().join(binary))
             .arg("--help")
             .output()

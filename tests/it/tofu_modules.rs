@@ -3,7 +3,7 @@
 //! output is documented, and for each composition compose-tofu makes (through its shim)
 //! every variable it passes is declared, every required one is passed, every reference
 //! to a variable, local, resource or data source resolves inside the composed root
-//! module, no name is declared twice, and the outputs tofu-step reads are defined.
+//! module, no name is declared twice, and the outputs run-tofu reads are defined.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -331,7 +331,7 @@ fn check(composition: &Composition, expected_outputs: &[&str]) {
             composition.modules
         );
     }
-    // The backend block is there for tofu-step's -backend-config.
+    // The backend block is there for run-tofu's -backend-config.
     assert!(root.text.contains("backend \"s3\" {}"));
     assert!(root.text.contains("ManagedBy"));
 }
@@ -919,7 +919,7 @@ fn nothing_in_aws_nothing_to_adopt_and_destroy_lists_without_import_blocks() {
     ));
 
     // Destroy: tofu ignores import blocks, so none are written; the list is, for
-    // tofu-step to import from before destroying.
+    // run-tofu to import from before destroying.
     moto.boto3("adoptable_scope.py", &["public"]);
     let kept = tempfile::tempdir().unwrap();
     let output_dir = kept.path().join("9001").display().to_string();

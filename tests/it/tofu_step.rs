@@ -1,4 +1,4 @@
-//! tofu-step end to end: the real shim under bash after assume-role-step, the real
+//! run-tofu end to end: the real shim under bash after assume-role, the real
 //! tofu / terraform CLI, and moto server as the S3 state backend and STS. The module
 //! uses only built-in resources (the AWS provider cannot be downloaded here); its
 //! local-exec asks STS who is calling, proving tofu acted as the assumed role.
@@ -98,10 +98,10 @@ fn setup() -> Setup {
     }
 }
 
-/// assume-role-step then tofu-step, as a workflow runs them; prints the outputs last.
+/// assume-role then run-tofu, as a workflow runs them; prints the outputs last.
 const ASSUME_THEN_TOFU: &str = r#"
-source steps/assume-role-step || exit $?
-source steps/tofu-step; rc=$?
+source steps/assume-role || exit $?
+source steps/run-tofu; rc=$?
 printf 'OUTPUTS {"arn":"%s","version":"%s","rule":"%s"}\n' "$LAMBDA_FUNCTION_ARN" "$LAMBDA_CURRENT_VERSION" "${ALB_RULE_ARN-unset}"
 exit $rc
 "#;
@@ -228,7 +228,7 @@ fn tofu_errors_on_stderr_reach_the_progress_stream() {
     let mut env = setup.env.clone();
     env.push(("TOFU_ACTION".into(), "apply".into()));
     let output = bash(
-        "source steps/assume-role-step || exit $?\nsource steps/tofu-step",
+        "source steps/assume-role || exit $?\nsource steps/run-tofu",
         &env,
         &repo_root(),
     );
@@ -258,7 +258,7 @@ fn missing_settings_and_binary_are_reported_before_tofu_runs() {
         let mut env = setup.env.clone();
         env.retain(|(key, _)| !extra.iter().any(|(k, _)| k == key));
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let output = bash("source steps/tofu-step", &env, &repo_root());
+        let output = bash("source steps/run-tofu", &env, &repo_root());
         let stdout = text(&output.stdout);
         assert_eq!(output.status.code(), Some(2), "{stdout}");
         assert!(stdout.contains(&format!("❌ {expected}")), "{stdout}");
@@ -293,7 +293,7 @@ fn a_tofu_older_than_1_10_is_refused_before_init_with_both_versions_named() {
     env.retain(|(key, _)| key != "TOFU_BIN" && key != "TOFU_ACTION");
     env.push(("TOFU_BIN".into(), old.display().to_string()));
     env.push(("TOFU_ACTION".into(), "apply".into()));
-    let output = bash("source steps/tofu-step", &env, &repo_root());
+    let output = bash("source steps/run-tofu", &env, &repo_root());
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(2), "{stdout}");
     assert!(
@@ -428,7 +428,7 @@ fn apply_moves_a_lagging_main_alias_to_the_newest_version_but_not_a_weighted_one
     assert_eq!(version, "1");
     assert_eq!(weights, json!({"2": 0.3}));
 
-    // Blue/green scopes never have their alias touched by tofu-step.
+    // Blue/green scopes never have their alias touched by run-tofu.
     moto.aws(
         &[
             &[
@@ -482,7 +482,7 @@ fn apply_moves_a_lagging_main_alias_to_the_newest_version_but_not_a_weighted_one
     assert_eq!(main_alias(moto).0, "1");
 }
 
-/// The import blocks compose-tofu writes and the imports tofu-step makes before a destroy,
+/// The import blocks compose-tofu writes and the imports run-tofu makes before a destroy,
 /// run by the real binary against built-in resources (terraform_data can be imported).
 #[test]
 fn resources_missing_from_the_state_are_adopted_on_apply_and_before_destroy() {
@@ -581,7 +581,7 @@ resource "terraform_data" "off" {
     );
 
     // The state is lost while the resources are still "in AWS" (here: compose-tofu's
-    // list). Destroy ignores import blocks, so tofu-step imports them, then destroys.
+    // list). Destroy ignores import blocks, so run-tofu imports them, then destroys.
     std::fs::write(module_dir.join(IMPORTS_FILE), import_blocks(&found)).unwrap();
     let (code, log, _) = run(&setup, "apply");
     assert_eq!(code, 0, "{log}");

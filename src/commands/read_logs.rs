@@ -1,4 +1,4 @@
-//! log-read: the `log:read` telemetry action (the response is printed on stdout).
+//! read-logs: the `log:read` telemetry action (the response is printed on stdout).
 use std::ffi::OsString;
 use std::process::ExitCode;
 
@@ -20,7 +20,7 @@ use clap::Parser;
 ///
 /// Outputs: none.
 #[derive(Parser)]
-#[command(name = "log-read", version)]
+#[command(name = "read-logs", version)]
 struct Cli {
     #[command(flatten)]
     shim: ShimArgs,

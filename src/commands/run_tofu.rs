@@ -1,4 +1,4 @@
-//! tofu-step: runs OpenTofu for the scope (init with the S3 backend, then apply or destroy).
+//! run-tofu: runs OpenTofu for the scope (init with the S3 backend, then apply or destroy).
 use std::ffi::OsString;
 use std::process::ExitCode;
 
@@ -10,7 +10,7 @@ use clap::Parser;
 /// it), then runs `tofu init` with the scope's S3 backend (state `lambda/<SCOPE_ID>/terraform.tfstate`
 /// in TOFU_STATE_BUCKET, lock file on), then `tofu apply` or `tofu destroy`, printing
 /// everything tofu prints (stderr included) as progress. Uses only the credentials it
-/// inherits (the assumed role's, from assume-role-step).
+/// inherits (the assumed role's, from assume-role).
 ///
 /// Adoption: an apply adopts the resources compose-tofu found in AWS through its import
 /// blocks (imports.tf). A destroy ignores import blocks, so before it each resource in
@@ -38,7 +38,7 @@ use clap::Parser;
 /// Outputs after apply (empty when the modules do not define it): LAMBDA_FUNCTION_ARN,
 /// LAMBDA_CURRENT_VERSION (the alias's version after the catch-up), ALB_RULE_ARN.
 #[derive(Parser)]
-#[command(name = "tofu-step", version)]
+#[command(name = "run-tofu", version)]
 struct Cli {
     #[command(flatten)]
     step: StepArgs,

@@ -1,4 +1,4 @@
-//! assume-role-step: the first step of every AWS-touching workflow.
+//! assume-role: the first step of every AWS-touching workflow.
 use std::ffi::OsString;
 use std::process::ExitCode;
 
@@ -21,7 +21,7 @@ use clap::Parser;
 /// AWS_CREDENTIAL_EXPIRATION (RFC 3339), ASSUME_ROLE_ARN, ASSUME_ROLE_SOURCE
 /// (env | iam-provider-read | iam-provider | scope-config | default).
 #[derive(Parser)]
-#[command(name = "assume-role-step", version)]
+#[command(name = "assume-role", version)]
 struct Cli {
     #[command(flatten)]
     step: StepArgs,

@@ -1,4 +1,4 @@
-//! metric-read: the `metric:list` and metric telemetry actions (the response is printed on stdout).
+//! read-metrics: the `metric:list` and metric telemetry actions (the response is printed on stdout).
 use std::ffi::OsString;
 use std::process::ExitCode;
 
@@ -23,7 +23,7 @@ use clap::{Parser, ValueEnum};
 ///
 /// Outputs: none.
 #[derive(Parser)]
-#[command(name = "metric-read", version)]
+#[command(name = "read-metrics", version)]
 struct Cli {
     /// What to answer; default: from CONTEXT `.action`.
     #[arg(value_enum, env = "METRIC_REQUEST")]

@@ -1,4 +1,4 @@
-//! instance-data: the `instance:data` telemetry action (the response is printed on stdout).
+//! list-instances: the `instance:data` telemetry action (the response is printed on stdout).
 use std::ffi::OsString;
 use std::process::ExitCode;
 
@@ -19,7 +19,7 @@ use clap::Parser;
 ///
 /// Outputs: none.
 #[derive(Parser)]
-#[command(name = "instance-data", version)]
+#[command(name = "list-instances", version)]
 struct Cli {
     #[command(flatten)]
     shim: ShimArgs,
