@@ -16,7 +16,7 @@ use crate::aws::{self, CallBounds};
 /// Whose credentials call STS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Base {
-    /// The SDK's default chain on the environment as it is (assume-role-step: the
+    /// The SDK's default chain on the environment as it is (assume-role: the
     /// agent's environment, static keys included).
     AsGiven,
     /// The SDK's chain without the environment's keys (they are the assumed session's),
@@ -85,7 +85,7 @@ impl Base {
     /// Who the base credentials are, without a network call (part of the cache key):
     /// the access key id for static or environment keys, else the web-identity role or
     /// the profile. [`Base::BeneathAssumed`] never names the environment's keys, so it
-    /// matches assume-role-step's key whenever the agent had no static keys.
+    /// matches assume-role's key whenever the agent had no static keys.
     pub fn identity(&self) -> String {
         let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
         let profile = match self {

@@ -15,7 +15,7 @@ use crate::aws::{sdk_config, CallFailure};
 use crate::report::StepError;
 
 /// The Lambda client every deployment step uses (region, endpoint and credentials from
-/// the environment, i.e. the role assume-role-step assumed).
+/// the environment, i.e. the role assume-role assumed).
 pub async fn lambda_client() -> Result<aws_sdk_lambda::Client, StepError> {
     Ok(aws_sdk_lambda::Client::new(&sdk_config().await?))
 }

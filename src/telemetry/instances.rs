@@ -126,7 +126,7 @@ pub fn failed(err: &StepError) -> Value {
     body
 }
 
-/// The `instance-data` step body.
+/// The `list-instances` step body.
 pub async fn list_instances(
     ctx: &Context,
     function_name: Option<&str>,

@@ -115,7 +115,7 @@ pub fn failed(err: &StepError) -> Value {
     body
 }
 
-/// The `log-read` step body.
+/// The `read-logs` step body.
 pub async fn read_logs(ctx: &Context, function_name: Option<&str>) -> Result<Value, StepError> {
     let request = LogRequest::from_arguments(&Arguments::from_context(ctx), Timestamp::now())?;
     let config = sdk_config().await?;

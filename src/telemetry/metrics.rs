@@ -357,7 +357,7 @@ pub fn failed(args: &Arguments, err: &StepError) -> Value {
     })
 }
 
-/// The `metric-read query` step body.
+/// The `read-metrics query` step body.
 pub async fn query(ctx: &Context, function_name: Option<&str>) -> Result<Value, StepError> {
     let request = MetricRequest::from_arguments(&Arguments::from_context(ctx), Timestamp::now())?;
     let config = sdk_config().await?;

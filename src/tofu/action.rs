@@ -1,5 +1,5 @@
 //! What a tofu run does after `init` (TOFU_ACTION: apply or destroy), parsed once; the
-//! steps that behave differently on a delete (compose-tofu, tofu-step,
+//! steps that behave differently on a delete (compose-tofu, run-tofu,
 //! store-scope-metadata) compare this value, never the text.
 
 use crate::report::StepError;

@@ -1,6 +1,6 @@
 //! Adoption of a scope's resources that exist in AWS but not in its state (lost state,
 //! a half-failed run, made by hand): compose-tofu lists what it finds in `imports.json`
-//! and, for an apply, writes `import` blocks; tofu-step imports the list before a destroy.
+//! and, for an apply, writes `import` blocks; run-tofu imports the list before a destroy.
 
 use aws_config::SdkConfig;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use super::listener::{listener_rules, ListenerRule};
 
 /// The composed file holding the import blocks (apply).
 pub const IMPORTS_FILE: &str = "imports.tf";
-/// Every resource found, for tofu-step to import before a destroy.
+/// Every resource found, for run-tofu to import before a destroy.
 pub const FOUND_FILE: &str = "imports.json";
 
 /// One resource to adopt: the resource address in the composed root module and the

@@ -1,4 +1,4 @@
-//! tofu-step: running OpenTofu (or Terraform) for a scope — finding the binary, the S3
+//! run-tofu: running OpenTofu (or Terraform) for a scope — finding the binary, the S3
 //! backend settings (state per scope, lock file, emulator endpoint), `init` then `apply`
 //! or `destroy` with every line tofu prints (stderr included) on the progress stream,
 //! and the outputs later steps read. Only the inherited credentials are used.
@@ -533,7 +533,7 @@ fn working_dir(env: Env) -> Result<PathBuf, StepError> {
             dir.display()
         ))
         .cause("compose-tofu did not run, or wrote elsewhere")
-        .fix("run compose-tofu before tofu-step (it writes $OUTPUT_DIR/tofu)")
+        .fix("run compose-tofu before run-tofu (it writes $OUTPUT_DIR/tofu)")
         .usage());
     }
     Ok(dir)

@@ -1,5 +1,5 @@
 //! The scope's tofu variables: compose-tofu decides them and writes `tofu.tfvars.json`
-//! beside the composed modules; tofu-step hands the file to tofu and
+//! beside the composed modules; run-tofu hands the file to tofu and
 //! store-scope-metadata reads the rule priority back from it. The field names are the
 //! modules' variable names; an optional one that is `None` is left out of the file (the
 //! module's default applies).

@@ -139,7 +139,7 @@ pub fn table(workflow_action: &str) -> Vec<Entry> {
             part_of(
                 "build_context",
                 "fetch_logs",
-                "log-read reads the scope and the function's log group itself",
+                "read-logs reads the scope and the function's log group itself",
             ),
         ]],
         "metric/metric" => &[&[
@@ -147,13 +147,13 @@ pub fn table(workflow_action: &str) -> Vec<Entry> {
             part_of(
                 "build_context",
                 "fetch_metric",
-                "metric-read reads the scope and the query itself",
+                "read-metrics reads the scope and the query itself",
             ),
         ]],
         "instance/list" => &[&[part_of(
             "build_context",
             "list_instances",
-            "instance-data reads the scope and the function itself",
+            "list-instances reads the scope and the function itself",
         )]],
         _ => &[],
     };
