@@ -150,6 +150,8 @@ table! {
         "the OpenTofu or Terraform binary, a path or a name on PATH; unset: tofu, else terraform";
     TOFU_MODULES_DIR: "SCOPE_LAMBDA_TOFU_MODULES_DIR", None, Plain,
         "where compose-tofu reads the modules from; unset: $SERVICE_PATH/tofu";
+    TOFU_EXPECTED_DURATION_SECONDS: "SCOPE_LAMBDA_TOFU_EXPECTED_DURATION_SECONDS", Some("2700"), Plain,
+        "how long a tofu run may take (60-43200 s): inherited credentials that would not outlast it, with the refresh margin, are served refreshed";
     LOG_RETENTION_DAYS: "SCOPE_LAMBDA_LOG_RETENTION_DAYS", Some("30"), Plain,
         "retention of the function's log group, a period CloudWatch Logs accepts (0: never expire)";
     IAM_PROPAGATION_SECONDS: "SCOPE_LAMBDA_IAM_PROPAGATION_SECONDS", Some("10"), Plain,
@@ -588,15 +590,7 @@ mod tests {
     fn typed_defaults_come_from_the_table() {
         assert_eq!(DEPLOYMENT_MAX_WAIT_IN_SECONDS.default_u64(), 600);
         assert_eq!(AWS_MAX_ATTEMPTS.default_u32(), 3);
-        // Defined where the request is validated; pinned here to the table's text.
-        assert_eq!(
-            ASSUME_ROLE_DURATION_SECONDS.default,
-            Some(
-                crate::credentials::request::DEFAULT_DURATION
-                    .to_string()
-                    .as_str()
-            )
-        );
+        assert_eq!(crate::credentials::request::DEFAULT_DURATION, 3600);
         assert_eq!(
             crate::deploy::parameters::ParametersStrategy::default().as_str(),
             PARAMETERS_STRATEGY.default_text()

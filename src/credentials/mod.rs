@@ -104,12 +104,9 @@ impl AssumeRoleSettings {
     }
 }
 
-/// Whether a workflow only reads (and can act as the read-only role) or changes AWS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Access {
-    Read,
-    Write,
-}
+/// Whether a workflow only reads (and can act as the read-only role) or changes AWS:
+/// the permissions table's notion, so the workflows and the read role's policy agree.
+pub use crate::permissions::Access;
 
 /// Output names, in the order they are written.
 pub const OUTPUT_NAMES: &[&str] = &[

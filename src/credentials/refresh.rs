@@ -25,8 +25,10 @@ use crate::step::{progress, warn, Env};
 /// The profile a served child reads its credentials from.
 pub const PROFILE: &str = "lambda-scope-served";
 /// How long a long step is expected to run when `TOFU_EXPECTED_DURATION_SECONDS` is
-/// unset: a destroy of VPC-attached functions waits up to 40 minutes for ENIs.
-pub const DEFAULT_EXPECTED_SECONDS: u64 = 2_700;
+/// unset (the table's 2700): a destroy of VPC-attached functions waits up to 40 minutes
+/// for ENIs.
+pub const DEFAULT_EXPECTED_SECONDS: u64 =
+    crate::settings::TOFU_EXPECTED_DURATION_SECONDS.default_u64();
 /// The environment names that carry the inherited session; a served child gets none
 /// of them (the SDKs would prefer them to its profile).
 pub const SESSION_VARIABLES: &[&str] = &[

@@ -9,7 +9,7 @@ use crate::report::StepError;
 
 pub const MIN_DURATION: u32 = 900;
 pub const MAX_DURATION: u32 = 43_200;
-pub const DEFAULT_DURATION: u32 = 3_600;
+pub const DEFAULT_DURATION: u32 = crate::settings::ASSUME_ROLE_DURATION_SECONDS.default_u32();
 /// STS accepts at most 10 managed session policies.
 pub const MAX_POLICY_ARNS: usize = 10;
 
