@@ -98,6 +98,29 @@ impl CallBounds {
     }
 }
 
+/// The command this process runs, named in the user agent of its AWS calls
+/// (`app/lambda-scope.<command>`): CloudTrail's userAgent then says which step called.
+static APP_NAME: std::sync::OnceLock<aws_config::AppName> = std::sync::OnceLock::new();
+
+/// Names the command in the user agent; called once by the dispatcher.
+pub fn set_command_name(command: &str) {
+    if let Ok(name) = aws_config::AppName::new(format!("lambda-scope.{command}")) {
+        let _ = APP_NAME.set(name);
+    }
+}
+
+fn loader(bounds: CallBounds) -> aws_config::ConfigLoader {
+    let region = region_from_env().unwrap_or_else(|| FALLBACK_REGION.to_string());
+    let loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .retry_config(RetryConfig::standard().with_max_attempts(bounds.max_attempts))
+        .timeout_config(bounds.timeout_config());
+    match APP_NAME.get() {
+        Some(name) => loader.app_name(name.clone()),
+        None => loader,
+    }
+}
+
 /// A TCP (and TLS) connect that takes longer than this is not going to succeed.
 const CONNECT_TIMEOUT_SECONDS: u64 = 10;
 
@@ -106,13 +129,7 @@ const CONNECT_TIMEOUT_SECONDS: u64 = 10;
 /// transient errors are retried) and timeouts on connect, read, each attempt and the
 /// whole call.
 pub async fn sdk_config_with(bounds: CallBounds) -> SdkConfig {
-    let region = region_from_env().unwrap_or_else(|| FALLBACK_REGION.to_string());
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(region))
-        .retry_config(RetryConfig::standard().with_max_attempts(bounds.max_attempts))
-        .timeout_config(bounds.timeout_config())
-        .load()
-        .await
+    loader(bounds).load().await
 }
 
 /// [`sdk_config_with`], with `credentials` instead of the SDK's default chain.
@@ -120,12 +137,8 @@ pub async fn sdk_config_with_credentials(
     bounds: CallBounds,
     credentials: aws_credential_types::provider::SharedCredentialsProvider,
 ) -> SdkConfig {
-    let region = region_from_env().unwrap_or_else(|| FALLBACK_REGION.to_string());
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(region))
+    loader(bounds)
         .credentials_provider(credentials)
-        .retry_config(RetryConfig::standard().with_max_attempts(bounds.max_attempts))
-        .timeout_config(bounds.timeout_config())
         .load()
         .await
 }

@@ -328,7 +328,10 @@ fn usage() -> String {
 /// The binary's `main`: finds the command and runs it.
 pub fn main(args: Vec<OsString>) -> ExitCode {
     match invocation(args) {
-        Invocation::Run(command, args) => (command.main)(args),
+        Invocation::Run(command, args) => {
+            crate::aws::set_command_name(command.name);
+            (command.main)(args)
+        }
         Invocation::List => {
             print!("{}", list());
             ExitCode::SUCCESS

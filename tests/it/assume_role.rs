@@ -837,3 +837,17 @@ fn no_base_credentials_at_all_is_said_as_such() {
         run.stdout
     );
 }
+
+#[test]
+fn the_sts_call_names_the_step_in_its_user_agent() {
+    // CloudTrail's userAgent then says which step of the scope made a call.
+    let moto = MotoServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let env = step_env(&moto, dir.path(), json!([]), &[("ASSUME_ROLE_ARN", ROLE)]);
+    let run = run_step(&env);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let calls = moto.calls("AssumeRole");
+    assert_eq!(calls.len(), 1);
+    let agent = calls[0].user_agent.clone().unwrap_or_default();
+    assert!(agent.contains("app/lambda-scope.assume-role"), "{agent}");
+}

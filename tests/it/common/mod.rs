@@ -628,6 +628,8 @@ pub struct RecordedRequest {
     pub action: Option<String>,
     /// The access key id that signed the request.
     pub access_key_id: Option<String>,
+    /// The User-Agent header.
+    pub user_agent: Option<String>,
     /// The raw body as text.
     pub body: String,
     /// The body parsed as a form (query-protocol services); empty for JSON/REST bodies.
@@ -675,6 +677,7 @@ impl RecordedRequest {
             url: entry["url"].as_str().unwrap_or_default().to_string(),
             action,
             access_key_id,
+            user_agent: header("User-Agent"),
             body,
             form,
         }
