@@ -2,7 +2,7 @@
 //! credentials it inherited serves its children fresh ones through a `credential_process`
 //! profile in a private config file inside the 0600 cache: the AWS provider and the S3
 //! backend then ask `lambda-scope credential-process` whenever theirs run out, and it
-//! answers through assume-role-step's own code path (cache and lock included).
+//! answers through assume-role's own code path (cache and lock included).
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -50,7 +50,7 @@ pub enum Plan {
     Refresh { remaining: i64 },
 }
 
-/// Decides from `AWS_CREDENTIAL_EXPIRATION` (written by assume-role-step) whether
+/// Decides from `AWS_CREDENTIAL_EXPIRATION` (written by assume-role) whether
 /// credentials with `refresh_seconds` of margin last `expected_seconds` from `now`.
 pub fn plan(
     expiration: Option<&str>,
@@ -65,7 +65,7 @@ pub fn plan(
         StepError::new(format!(
             "AWS_CREDENTIAL_EXPIRATION is '{expiration}', not an RFC 3339 time"
         ))
-        .cause("assume-role-step writes it beside the credentials; something else set it since")
+        .cause("assume-role writes it beside the credentials; something else set it since")
         .fix("remove the setting that overrides AWS_CREDENTIAL_EXPIRATION, or re-run the action")
         .usage()
     })?;
@@ -195,7 +195,7 @@ impl ServedCredentials {
 /// Prepares fresh credentials for a step that may run `expected_seconds` (see [`plan`]):
 /// `None` when the inherited ones last (no STS call) or when they cannot be refreshed
 /// (said in a warning: the step goes on with what it has). Otherwise the role is
-/// resolved again the way assume-role-step resolved it, credentials are obtained once
+/// resolved again the way assume-role resolved it, credentials are obtained once
 /// through the cache as the identity beneath the inherited session, and a private
 /// profile serves them to children.
 pub async fn serve_if_needed(
@@ -236,7 +236,7 @@ pub async fn serve_if_needed(
                 .into(),
         );
     };
-    // The role the inherited session is for: ASSUME_ROLE_ARN is assume-role-step's
+    // The role the inherited session is for: ASSUME_ROLE_ARN is assume-role's
     // output now; unless the operator set it, the chain is walked again so that the
     // IAM provider's own ExternalId is used as before.
     let explicit = match env("ASSUME_ROLE_SOURCE").as_deref() {
