@@ -40,7 +40,7 @@ use std::io::{Read, Write};
 use std::process::Output;
 
 use crate::common::MotoServer;
-use lambda_scope::policy::{self, PolicyInputs};
+use lambda_scope::policy::{self, Document, PolicyInputs};
 use serde_json::{json, Value};
 
 const ACCOUNT: &str = "123456789012"; // moto's default account
@@ -49,6 +49,8 @@ const AGENT_ROLE: &str = "nullplatform-test-agent-role";
 const READ_ROLE: &str = "nullplatform-test-lambda-scope-read";
 const EXTERNAL_ID: &str = "np-external-7d1e";
 const STATE_BUCKET: &str = "acme-tofu-state";
+/// An inline policy a role writes onto another (allowed on execution roles only).
+const INLINE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}"#;
 
 struct Creds {
     key: String,
@@ -136,32 +138,42 @@ fn enforce_iam(server: &MotoServer) {
     );
 }
 
-#[test]
-fn a_role_holding_only_the_rendered_policy_can_do_its_work_and_nothing_else() {
-    let server = MotoServer::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "100000")]);
+impl Creds {
+    /// The session an `sts assume-role` answer carries.
+    fn assumed(answer: &Value) -> Creds {
+        let credentials = &answer["Credentials"];
+        Creds {
+            key: credentials["AccessKeyId"].as_str().unwrap().into(),
+            secret: credentials["SecretAccessKey"].as_str().unwrap().into(),
+            token: credentials["SessionToken"].as_str().map(String::from),
+        }
+    }
+}
 
-    // --- set-up, before IAM is enforced ------------------------------------------
+/// The inputs every test renders: this file's permissions role (and read role, when
+/// given), with the agent's own role protected.
+fn inputs(read_role: Option<&str>) -> PolicyInputs {
     let mut inputs = PolicyInputs::new(ACCOUNT, "us-east-1", STATE_BUCKET);
     inputs.permissions_role = PERMISSIONS_ROLE.into();
+    inputs.read_role = read_role.map(String::from);
     inputs.protected_roles = vec![AGENT_ROLE.into()];
-    let documents = policy::render(&inputs).unwrap();
-    let document = |name: &str| {
-        documents
-            .iter()
-            .find(|d| d.name == name)
-            .unwrap()
-            .policy
-            .to_string()
-    };
+    inputs
+}
 
+/// The rendered document `name`, as the JSON text IAM is given.
+fn document(documents: &[Document], name: &str) -> String {
+    documents
+        .iter()
+        .find(|d| d.name == name)
+        .unwrap()
+        .policy
+        .to_string()
+}
+
+/// Creates the IAM user `agent` holding only the `assume` document; its access key.
+fn agent_user(server: &MotoServer, documents: &[Document]) -> Creds {
     server.aws(&["iam", "create-user", "--user-name", "agent"]);
     let key = server.aws(&["iam", "create-access-key", "--user-name", "agent"]);
-    let agent = Creds {
-        key: key["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
-        secret: key["AccessKey"]["SecretAccessKey"].as_str().unwrap().into(),
-        token: None,
-    };
-    let agent_arn = format!("arn:aws:iam::{ACCOUNT}:user/agent");
     server.aws(&[
         "iam",
         "put-user-policy",
@@ -170,71 +182,149 @@ fn a_role_holding_only_the_rendered_policy_can_do_its_work_and_nothing_else() {
         "--policy-name",
         "assume",
         "--policy-document",
-        &document("assume"),
+        &document(documents, "assume"),
     ]);
-    let trust_agent = json!({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": agent_arn}, "Action": "sts:AssumeRole",
-    }]});
-    let trust_with_external_id = json!({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": agent_arn}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
-    }]});
-    let role_arn = server.aws(&[
+    Creds {
+        key: key["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
+        secret: key["AccessKey"]["SecretAccessKey"].as_str().unwrap().into(),
+        token: None,
+    }
+}
+
+/// A trust policy letting the agent user (by ARN) assume a role, on `external_id` when given.
+fn trust_agent(external_id: Option<&str>) -> String {
+    let mut statement = json!({
+        "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:user/agent")},
+        "Action": "sts:AssumeRole",
+    });
+    if let Some(external_id) = external_id {
+        statement["Condition"] = json!({"StringEquals": {"sts:ExternalId": external_id}});
+    }
+    json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
+}
+
+/// Creates role `name` with the trust policy `trust`; its ARN.
+fn create_role(server: &MotoServer, name: &str, trust: &str) -> String {
+    server.aws(&[
         "iam",
         "create-role",
         "--role-name",
-        PERMISSIONS_ROLE,
+        name,
         "--assume-role-policy-document",
-        &trust_with_external_id.to_string(),
+        trust,
     ])["Role"]["Arn"]
         .as_str()
         .unwrap()
-        .to_string();
-    for name in ["lambda", "iam", "networking", "storage"] {
+        .to_string()
+}
+
+/// Creates a managed policy `lambda-scope-<name>` per rendered document and attaches it to `role`.
+fn attach_documents(server: &MotoServer, documents: &[Document], role: &str, names: &[&str]) {
+    for name in names {
         let created = server.aws(&[
             "iam",
             "create-policy",
             "--policy-name",
             &format!("lambda-scope-{name}"),
             "--policy-document",
-            &document(name),
+            &document(documents, name),
         ]);
         server.aws(&[
             "iam",
             "attach-role-policy",
             "--role-name",
-            PERMISSIONS_ROLE,
+            role,
             "--policy-arn",
             created["Policy"]["Arn"].as_str().unwrap(),
         ]);
     }
+}
+
+/// Writes a small state object's body in `dir`; its path.
+fn state_body(dir: &tempfile::TempDir) -> String {
+    let body = dir.path().join("state.json");
+    std::fs::write(&body, r#"{"version":4}"#).unwrap();
+    body.to_str().unwrap().to_string()
+}
+
+/// `sts assume-role` of `arn` as session `session`, with `external_id` when given.
+fn assume_role<'a>(arn: &'a str, session: &'a str, external_id: Option<&'a str>) -> Vec<&'a str> {
+    let mut args = vec![
+        "sts",
+        "assume-role",
+        "--role-arn",
+        arn,
+        "--role-session-name",
+        session,
+    ];
+    if let Some(external_id) = external_id {
+        args.extend(["--external-id", external_id]);
+    }
+    args
+}
+
+fn put_object<'a>(bucket: &'a str, key: &'a str, body: &'a str) -> Vec<&'a str> {
+    vec![
+        "s3api",
+        "put-object",
+        "--bucket",
+        bucket,
+        "--key",
+        key,
+        "--body",
+        body,
+    ]
+}
+
+fn get_object<'a>(bucket: &'a str, key: &'a str, out: &'a str) -> Vec<&'a str> {
+    vec!["s3api", "get-object", "--bucket", bucket, "--key", key, out]
+}
+
+fn delete_object<'a>(bucket: &'a str, key: &'a str) -> Vec<&'a str> {
+    vec!["s3api", "delete-object", "--bucket", bucket, "--key", key]
+}
+
+fn get_role(role: &str) -> [&str; 4] {
+    ["iam", "get-role", "--role-name", role]
+}
+
+fn put_role_policy<'a>(role: &'a str, name: &'a str, policy: &'a str) -> Vec<&'a str> {
+    vec![
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        role,
+        "--policy-name",
+        name,
+        "--policy-document",
+        policy,
+    ]
+}
+
+#[test]
+fn a_role_holding_only_the_rendered_policy_can_do_its_work_and_nothing_else() {
+    let server = MotoServer::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "100000")]);
+
+    // --- set-up, before IAM is enforced ------------------------------------------
+    let documents = policy::render(&inputs(None)).unwrap();
+    let agent = agent_user(&server, &documents);
+    let role_arn = create_role(&server, PERMISSIONS_ROLE, &trust_agent(Some(EXTERNAL_ID)));
+    attach_documents(
+        &server,
+        &documents,
+        PERMISSIONS_ROLE,
+        &["lambda", "iam", "networking", "storage"],
+    );
     for role in ["np-lambda-orders-role", AGENT_ROLE, "other-team-role"] {
-        server.aws(&[
-            "iam",
-            "create-role",
-            "--role-name",
-            role,
-            "--assume-role-policy-document",
-            &trust_agent.to_string(),
-        ]);
+        create_role(&server, role, &trust_agent(None));
     }
     for bucket in [STATE_BUCKET, "other-team-bucket"] {
         server.aws(&["s3api", "create-bucket", "--bucket", bucket]);
     }
     let dir = tempfile::tempdir().unwrap();
-    let body = dir.path().join("state.json");
-    std::fs::write(&body, r#"{"version":4}"#).unwrap();
-    let body = body.to_str().unwrap();
-    server.aws(&[
-        "s3api",
-        "put-object",
-        "--bucket",
-        "other-team-bucket",
-        "--key",
-        "secret.txt",
-        "--body",
-        body,
-    ]);
+    let body = &state_body(&dir);
+    server.aws(&put_object("other-team-bucket", "secret.txt", body));
 
     enforce_iam(&server);
 
@@ -244,57 +334,23 @@ fn a_role_holding_only_the_rendered_policy_can_do_its_work_and_nothing_else() {
     denied(
         &server,
         &agent,
-        &[
-            "sts",
-            "assume-role",
-            "--role-arn",
-            &role_arn,
-            "--role-session-name",
-            session,
-            "--external-id",
-            "not-the-issued-one",
-        ],
+        &assume_role(&role_arn, session, Some("not-the-issued-one")),
     );
     denied(
         &server,
         &agent,
-        &[
-            "sts",
-            "assume-role",
-            "--role-arn",
+        &assume_role(
             &format!("arn:aws:iam::{ACCOUNT}:role/other-team-role"),
-            "--role-session-name",
             session,
-        ],
+            None,
+        ),
     );
     denied(&server, &agent, &["s3api", "list-buckets"]);
-    let assumed = allowed(
+    let role = Creds::assumed(&allowed(
         &server,
         &agent,
-        &[
-            "sts",
-            "assume-role",
-            "--role-arn",
-            &role_arn,
-            "--role-session-name",
-            session,
-            "--external-id",
-            EXTERNAL_ID,
-        ],
-    );
-    let role = Creds {
-        key: assumed["Credentials"]["AccessKeyId"]
-            .as_str()
-            .unwrap()
-            .into(),
-        secret: assumed["Credentials"]["SecretAccessKey"]
-            .as_str()
-            .unwrap()
-            .into(),
-        token: assumed["Credentials"]["SessionToken"]
-            .as_str()
-            .map(String::from),
-    };
+        &assume_role(&role_arn, session, Some(EXTERNAL_ID)),
+    ));
     let me = allowed(&server, &role, &["sts", "get-caller-identity"]);
     assert_eq!(
         me["Arn"],
@@ -309,97 +365,32 @@ fn a_role_holding_only_the_rendered_policy_can_do_its_work_and_nothing_else() {
         &role,
         &["s3api", "list-objects-v2", "--bucket", STATE_BUCKET],
     );
+    allowed(&server, &role, &put_object(STATE_BUCKET, state_key, body));
+    allowed(&server, &role, &put_object(STATE_BUCKET, lock_key, body));
     allowed(
         &server,
         &role,
-        &[
-            "s3api",
-            "put-object",
-            "--bucket",
+        &get_object(
             STATE_BUCKET,
-            "--key",
-            state_key,
-            "--body",
-            body,
-        ],
-    );
-    allowed(
-        &server,
-        &role,
-        &[
-            "s3api",
-            "put-object",
-            "--bucket",
-            STATE_BUCKET,
-            "--key",
-            lock_key,
-            "--body",
-            body,
-        ],
-    );
-    allowed(
-        &server,
-        &role,
-        &[
-            "s3api",
-            "get-object",
-            "--bucket",
-            STATE_BUCKET,
-            "--key",
             state_key,
             &dir.path().join("out").display().to_string(),
-        ],
+        ),
     );
-    allowed(
+    allowed(&server, &role, &delete_object(STATE_BUCKET, lock_key));
+    denied(&server, &role, &delete_object(STATE_BUCKET, state_key));
+    denied(
         &server,
         &role,
-        &[
-            "s3api",
-            "delete-object",
-            "--bucket",
-            STATE_BUCKET,
-            "--key",
-            lock_key,
-        ],
+        &put_object(STATE_BUCKET, "other/terraform.tfstate", body),
     );
     denied(
         &server,
         &role,
-        &[
-            "s3api",
-            "delete-object",
-            "--bucket",
-            STATE_BUCKET,
-            "--key",
-            state_key,
-        ],
-    );
-    denied(
-        &server,
-        &role,
-        &[
-            "s3api",
-            "put-object",
-            "--bucket",
-            STATE_BUCKET,
-            "--key",
-            "other/terraform.tfstate",
-            "--body",
-            body,
-        ],
-    );
-    denied(
-        &server,
-        &role,
-        &[
-            "s3api",
-            "get-object",
-            "--bucket",
+        &get_object(
             "other-team-bucket",
-            "--key",
             "secret.txt",
             &dir.path().join("out2").display().to_string(),
-        ],
+        ),
     );
     denied(
         &server,
@@ -409,52 +400,21 @@ fn a_role_holding_only_the_rendered_policy_can_do_its_work_and_nothing_else() {
     denied(&server, &role, &["s3api", "list-buckets"]);
 
     // --- IAM: execution roles by prefix; never the scope's own roles, never others
+    allowed(&server, &role, &get_role("np-lambda-orders-role"));
     allowed(
         &server,
         &role,
-        &["iam", "get-role", "--role-name", "np-lambda-orders-role"],
+        &put_role_policy("np-lambda-orders-role", "logs", INLINE),
     );
-    let inline = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}"#;
-    allowed(
-        &server,
-        &role,
-        &[
-            "iam",
-            "put-role-policy",
-            "--role-name",
-            "np-lambda-orders-role",
-            "--policy-name",
-            "logs",
-            "--policy-document",
-            inline,
-        ],
-    );
-    denied(
-        &server,
-        &role,
-        &["iam", "get-role", "--role-name", "other-team-role"],
-    );
+    denied(&server, &role, &get_role("other-team-role"));
     for protected in [PERMISSIONS_ROLE, AGENT_ROLE] {
         // Outside the execution-role prefix, and denied outright besides.
         denied(
             &server,
             &role,
-            &[
-                "iam",
-                "put-role-policy",
-                "--role-name",
-                protected,
-                "--policy-name",
-                "escalate",
-                "--policy-document",
-                inline,
-            ],
+            &put_role_policy(protected, "escalate", INLINE),
         );
-        denied(
-            &server,
-            &role,
-            &["iam", "get-role", "--role-name", protected],
-        );
+        denied(&server, &role, &get_role(protected));
     }
     denied(
         &server,
@@ -477,82 +437,29 @@ fn a_role_holding_only_the_rendered_policy_can_do_its_work_and_nothing_else() {
 #[test]
 fn execution_role_writes_stay_on_execution_roles_and_the_boundary_stays_on() {
     let server = MotoServer::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "100000")]);
-    let mut inputs = PolicyInputs::new(ACCOUNT, "us-east-1", STATE_BUCKET);
-    inputs.permissions_role = PERMISSIONS_ROLE.into();
-    inputs.protected_roles = vec![AGENT_ROLE.into()];
+    let inputs = inputs(None);
     let documents = policy::render(&inputs).unwrap();
-    let document = |name: &str| {
-        documents
-            .iter()
-            .find(|d| d.name == name)
-            .unwrap()
-            .policy
-            .to_string()
-    };
-
-    server.aws(&["iam", "create-user", "--user-name", "agent"]);
-    let key = server.aws(&["iam", "create-access-key", "--user-name", "agent"]);
-    let agent = Creds {
-        key: key["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
-        secret: key["AccessKey"]["SecretAccessKey"].as_str().unwrap().into(),
-        token: None,
-    };
-    server.aws(&[
-        "iam",
-        "put-user-policy",
-        "--user-name",
-        "agent",
-        "--policy-name",
-        "assume",
-        "--policy-document",
-        &document("assume"),
-    ]);
-    let trust_agent = json!({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:user/agent")},
-        "Action": "sts:AssumeRole",
-    }]})
-    .to_string();
+    let agent = agent_user(&server, &documents);
+    let trust_agent = trust_agent(None);
     let boundary = server.aws(&[
         "iam",
         "create-policy",
         "--policy-name",
         "lambda-scope-boundary",
         "--policy-document",
-        &document("boundary"),
+        &document(&documents, "boundary"),
     ])["Policy"]["Arn"]
         .as_str()
         .unwrap()
         .to_string();
     assert_eq!(boundary, inputs.permissions_boundary);
-    let role_arn = server.aws(&[
-        "iam",
-        "create-role",
-        "--role-name",
+    let role_arn = create_role(&server, PERMISSIONS_ROLE, &trust_agent);
+    attach_documents(
+        &server,
+        &documents,
         PERMISSIONS_ROLE,
-        "--assume-role-policy-document",
-        &trust_agent,
-    ])["Role"]["Arn"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    for name in ["lambda", "iam", "networking", "storage"] {
-        let created = server.aws(&[
-            "iam",
-            "create-policy",
-            "--policy-name",
-            &format!("lambda-scope-{name}"),
-            "--policy-document",
-            &document(name),
-        ]);
-        server.aws(&[
-            "iam",
-            "attach-role-policy",
-            "--role-name",
-            PERMISSIONS_ROLE,
-            "--policy-arn",
-            created["Policy"]["Arn"].as_str().unwrap(),
-        ]);
-    }
+        &["lambda", "iam", "networking", "storage"],
+    );
     let other_scope_role = "nullplatform-k8s-scope-7-role";
     server.aws(&[
         "iam",
@@ -565,65 +472,25 @@ fn execution_role_writes_stay_on_execution_roles_and_the_boundary_stays_on() {
         &boundary,
     ]);
     for role in ["np-lambda-legacy-role", other_scope_role] {
-        server.aws(&[
-            "iam",
-            "create-role",
-            "--role-name",
-            role,
-            "--assume-role-policy-document",
-            &trust_agent,
-        ]);
+        create_role(&server, role, &trust_agent);
     }
 
     enforce_iam(&server);
 
-    let assumed = allowed(
+    let role = Creds::assumed(&allowed(
         &server,
         &agent,
-        &[
-            "sts",
-            "assume-role",
-            "--role-arn",
-            &role_arn,
-            "--role-session-name",
-            "np-lambda-7",
-        ],
-    );
-    let role = Creds {
-        key: assumed["Credentials"]["AccessKeyId"]
-            .as_str()
-            .unwrap()
-            .into(),
-        secret: assumed["Credentials"]["SecretAccessKey"]
-            .as_str()
-            .unwrap()
-            .into(),
-        token: assumed["Credentials"]["SessionToken"]
-            .as_str()
-            .map(String::from),
-    };
+        &assume_role(&role_arn, "np-lambda-7", None),
+    ));
     let admin =
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
     // Other scopes' roles share the nullplatform- prefix: no longer reachable at all.
+    denied(&server, &role, &get_role(other_scope_role));
     denied(
         &server,
         &role,
-        &["iam", "get-role", "--role-name", other_scope_role],
-    );
-    denied(
-        &server,
-        &role,
-        &[
-            "iam",
-            "put-role-policy",
-            "--role-name",
-            other_scope_role,
-            "--policy-name",
-            "escalate",
-            "--policy-document",
-            admin,
-        ],
+        &put_role_policy(other_scope_role, "escalate", admin),
     );
     denied(
         &server,
@@ -650,11 +517,7 @@ fn execution_role_writes_stay_on_execution_roles_and_the_boundary_stays_on() {
             &boundary,
         ],
     );
-    let legacy = allowed(
-        &server,
-        &role,
-        &["iam", "get-role", "--role-name", "np-lambda-legacy-role"],
-    );
+    let legacy = allowed(&server, &role, &get_role("np-lambda-legacy-role"));
     assert_eq!(
         legacy["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"],
         boundary.as_str()
@@ -704,110 +567,27 @@ fn execution_role_writes_stay_on_execution_roles_and_the_boundary_stays_on() {
 #[test]
 fn the_read_role_reads_and_is_denied_every_write() {
     let server = MotoServer::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "100000")]);
-    let mut inputs = PolicyInputs::new(ACCOUNT, "us-east-1", STATE_BUCKET);
-    inputs.permissions_role = PERMISSIONS_ROLE.into();
-    inputs.read_role = Some(READ_ROLE.into());
-    inputs.protected_roles = vec![AGENT_ROLE.into()];
+    let inputs = inputs(Some(READ_ROLE));
     let mut documents = policy::render(&inputs).unwrap();
     documents.extend(policy::render_read(&inputs).unwrap());
-    let document = |name: &str| {
-        documents
-            .iter()
-            .find(|d| d.name == name)
-            .unwrap()
-            .policy
-            .to_string()
-    };
-
-    server.aws(&["iam", "create-user", "--user-name", "agent"]);
-    let key = server.aws(&["iam", "create-access-key", "--user-name", "agent"]);
-    let agent = Creds {
-        key: key["AccessKey"]["AccessKeyId"].as_str().unwrap().into(),
-        secret: key["AccessKey"]["SecretAccessKey"].as_str().unwrap().into(),
-        token: None,
-    };
-    server.aws(&[
-        "iam",
-        "put-user-policy",
-        "--user-name",
-        "agent",
-        "--policy-name",
-        "assume",
-        "--policy-document",
-        &document("assume"),
-    ]);
-    let agent_arn = format!("arn:aws:iam::{ACCOUNT}:user/agent");
+    let agent = agent_user(&server, &documents);
     // Both roles trust the agent the same way: by ARN, with the ExternalId.
-    let trust = json!({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": agent_arn}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
-    }]})
-    .to_string();
-    let mut arns = Vec::new();
-    for (role, names) in [
-        (
-            PERMISSIONS_ROLE,
-            &["lambda", "iam", "networking", "storage"][..],
-        ),
-        (READ_ROLE, &["read"][..]),
-    ] {
-        arns.push(
-            server.aws(&[
-                "iam",
-                "create-role",
-                "--role-name",
-                role,
-                "--assume-role-policy-document",
-                &trust,
-            ])["Role"]["Arn"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        );
-        for name in names {
-            let created = server.aws(&[
-                "iam",
-                "create-policy",
-                "--policy-name",
-                &format!("lambda-scope-{name}"),
-                "--policy-document",
-                &document(name),
-            ]);
-            server.aws(&[
-                "iam",
-                "attach-role-policy",
-                "--role-name",
-                role,
-                "--policy-arn",
-                created["Policy"]["Arn"].as_str().unwrap(),
-            ]);
-        }
-    }
-    let (permissions_arn, read_arn) = (arns[0].clone(), arns[1].clone());
-    server.aws(&[
-        "iam",
-        "create-role",
-        "--role-name",
-        "np-lambda-orders-role",
-        "--assume-role-policy-document",
-        &trust,
-    ]);
+    let trust = trust_agent(Some(EXTERNAL_ID));
+    let permissions_arn = create_role(&server, PERMISSIONS_ROLE, &trust);
+    attach_documents(
+        &server,
+        &documents,
+        PERMISSIONS_ROLE,
+        &["lambda", "iam", "networking", "storage"],
+    );
+    let read_arn = create_role(&server, READ_ROLE, &trust);
+    attach_documents(&server, &documents, READ_ROLE, &["read"]);
+    create_role(&server, "np-lambda-orders-role", &trust);
     server.aws(&["s3api", "create-bucket", "--bucket", STATE_BUCKET]);
     let dir = tempfile::tempdir().unwrap();
-    let body = dir.path().join("state.json");
-    std::fs::write(&body, r#"{"version":4}"#).unwrap();
-    let body = body.to_str().unwrap();
+    let body = &state_body(&dir);
     let state_key = "lambda/1234/terraform.tfstate";
-    server.aws(&[
-        "s3api",
-        "put-object",
-        "--bucket",
-        STATE_BUCKET,
-        "--key",
-        state_key,
-        "--body",
-        body,
-    ]);
+    server.aws(&put_object(STATE_BUCKET, state_key, body));
     let target_group = server.aws(&[
         "elbv2",
         "create-target-group",
@@ -826,16 +606,7 @@ fn the_read_role_reads_and_is_denied_every_write() {
         run_as(
             &server,
             &agent,
-            &[
-                "sts",
-                "assume-role",
-                "--role-arn",
-                arn,
-                "--role-session-name",
-                "np-lambda-1234",
-                "--external-id",
-                external_id,
-            ],
+            &assume_role(arn, "np-lambda-1234", Some(external_id)),
         )
     };
     let session = |out: Output| -> Creds {
@@ -844,20 +615,7 @@ fn the_read_role_reads_and_is_denied_every_write() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let assumed: Value = serde_json::from_slice(&out.stdout).unwrap();
-        Creds {
-            key: assumed["Credentials"]["AccessKeyId"]
-                .as_str()
-                .unwrap()
-                .into(),
-            secret: assumed["Credentials"]["SecretAccessKey"]
-                .as_str()
-                .unwrap()
-                .into(),
-            token: assumed["Credentials"]["SessionToken"]
-                .as_str()
-                .map(String::from),
-        }
+        Creds::assumed(&serde_json::from_slice(&out.stdout).unwrap())
     };
     // The ExternalId guards the read role as it guards the permissions role.
     let wrong = assume(&read_arn, "not-the-issued-one");
@@ -874,11 +632,7 @@ fn the_read_role_reads_and_is_denied_every_write() {
     );
 
     // What diagnose reads, where moto authorizes with the real ARN or `*`.
-    allowed(
-        &server,
-        &read,
-        &["iam", "get-role", "--role-name", "np-lambda-orders-role"],
-    );
+    allowed(&server, &read, &get_role("np-lambda-orders-role"));
     allowed(
         &server,
         &read,
@@ -891,18 +645,8 @@ fn the_read_role_reads_and_is_denied_every_write() {
     );
 
     // Every write: the permissions role may, the read role may not.
-    let inline = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}"#;
     let writes: [Vec<&str>; 3] = [
-        vec![
-            "iam",
-            "put-role-policy",
-            "--role-name",
-            "np-lambda-orders-role",
-            "--policy-name",
-            "logs",
-            "--policy-document",
-            inline,
-        ],
+        put_role_policy("np-lambda-orders-role", "logs", INLINE),
         vec![
             "iam",
             "tag-role",
@@ -911,16 +655,7 @@ fn the_read_role_reads_and_is_denied_every_write() {
             "--tags",
             "Key=owner,Value=read-role",
         ],
-        vec![
-            "s3api",
-            "put-object",
-            "--bucket",
-            STATE_BUCKET,
-            "--key",
-            state_key,
-            "--body",
-            body,
-        ],
+        put_object(STATE_BUCKET, state_key, body),
     ];
     for args in &writes {
         denied(&server, &read, args);
@@ -929,15 +664,7 @@ fn the_read_role_reads_and_is_denied_every_write() {
     // Reads the read workflows never make: the state, secrets, VPC lookups.
     let out = dir.path().join("out").display().to_string();
     for args in [
-        vec![
-            "s3api",
-            "get-object",
-            "--bucket",
-            STATE_BUCKET,
-            "--key",
-            state_key,
-            out.as_str(),
-        ],
+        get_object(STATE_BUCKET, state_key, out.as_str()),
         vec!["s3api", "list-objects-v2", "--bucket", STATE_BUCKET],
         vec!["secretsmanager", "list-secrets"],
         vec!["ec2", "describe-subnets"],
@@ -964,28 +691,11 @@ fn the_read_role_reads_and_is_denied_every_write() {
         &read,
         &["iam", "delete-role", "--role-name", "np-lambda-orders-role"],
     );
-    denied(
-        &server,
-        &read,
-        &["iam", "get-role", "--role-name", PERMISSIONS_ROLE],
-    );
+    denied(&server, &read, &get_role(PERMISSIONS_ROLE));
+    denied(&server, &write, &get_role(READ_ROLE));
     denied(
         &server,
         &write,
-        &["iam", "get-role", "--role-name", READ_ROLE],
-    );
-    denied(
-        &server,
-        &write,
-        &[
-            "iam",
-            "put-role-policy",
-            "--role-name",
-            READ_ROLE,
-            "--policy-name",
-            "escalate",
-            "--policy-document",
-            inline,
-        ],
+        &put_role_policy(READ_ROLE, "escalate", INLINE),
     );
 }
