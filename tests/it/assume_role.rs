@@ -57,6 +57,21 @@ fn run_step(env: &[(String, String)]) -> Run {
     }
 }
 
+/// One run of the step that must succeed, in a fresh dir (returned: its np call log and
+/// cache), np answering per `np_rules` and `extra` set.
+fn run_ok(moto: &MotoServer, np_rules: Value, extra: &[(&str, &str)]) -> (Run, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_step(&step_env(moto, dir.path(), np_rules, extra));
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    (run, dir)
+}
+
+/// Sets `key` in `env` to `value`, in place of any value it had.
+fn set(env: &mut Vec<(String, String)>, key: &str, value: &str) {
+    env.retain(|(name, _)| name != key);
+    env.push((key.into(), value.into()));
+}
+
 fn context(value: Value) -> (&'static str, String) {
     ("CONTEXT", value.to_string())
 }
@@ -124,10 +139,7 @@ env -i PATH="$PATH" HOME="$HOME" AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL" AWS_DEFAUL
 #[test]
 fn outputs_are_exported_and_secrets_never_printed() {
     let moto = MotoServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let env = step_env(&moto, dir.path(), json!([]), &[("ASSUME_ROLE_ARN", ROLE)]);
-    let run = run_step(&env);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let (run, _dir) = run_ok(&moto, json!([]), &[("ASSUME_ROLE_ARN", ROLE)]);
     let exported = &run.exported;
     assert!(exported["AWS_ACCESS_KEY_ID"]
         .as_str()
@@ -169,7 +181,6 @@ fn outputs_are_exported_and_secrets_never_printed() {
 #[test]
 fn iam_provider_found_through_np_list_and_read_sends_its_external_id() {
     let moto = MotoServer::start();
-    let dir = tempfile::tempdir().unwrap();
     let rules = json!([
         {"args": ["provider", "list", "--nrn", ACCOUNT_NRN, "--specification_slug", "aws-iam-configuration", "--format", "json", "--limit", "100"],
          "stdout": {"results": [{"id": "prov-77", "category": "identity-access-control"}]}},
@@ -180,17 +191,14 @@ fn iam_provider_found_through_np_list_and_read_sends_its_external_id() {
          ]}}}}
     ]);
     let ctx = context(json!({"scope": {"id": "9", "nrn": SCOPE_NRN}}));
-    let env = step_env(
+    let (run, dir) = run_ok(
         &moto,
-        dir.path(),
         rules,
         &[
             (ctx.0, &ctx.1),
             ("ASSUME_ROLE_EXTERNAL_ID", "env-value-loses"),
         ],
     );
-    let run = run_step(&env);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.exported["ASSUME_ROLE_SOURCE"], "iam-provider");
     assert_eq!(run.exported["ASSUME_ROLE_ARN"], ROLE);
     let calls = np_calls(dir.path());
@@ -207,7 +215,6 @@ fn iam_provider_found_through_np_list_and_read_sends_its_external_id() {
 #[test]
 fn iam_provider_in_the_built_context_needs_no_np_and_honours_the_selector() {
     let moto = MotoServer::start();
-    let dir = tempfile::tempdir().unwrap();
     let ctx = context(json!({
         "scope": {"nrn": SCOPE_NRN},
         "providers": {"identity-access-control": {"iam_role_arns": {"arns": [
@@ -215,9 +222,8 @@ fn iam_provider_in_the_built_context_needs_no_np_and_honours_the_selector() {
             {"selector": "deployer", "arn": ROLE}
         ]}}}
     }));
-    let env = step_env(
+    let (run, dir) = run_ok(
         &moto,
-        dir.path(),
         json!([]),
         &[
             (ctx.0, &ctx.1),
@@ -225,8 +231,6 @@ fn iam_provider_in_the_built_context_needs_no_np_and_honours_the_selector() {
             ("ASSUME_ROLE_EXTERNAL_ID", "from-env-1"),
         ],
     );
-    let run = run_step(&env);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.exported["ASSUME_ROLE_ARN"], ROLE);
     assert_eq!(run.exported["ASSUME_ROLE_SOURCE"], "iam-provider");
     assert!(np_calls(dir.path()).is_empty());
@@ -252,11 +256,9 @@ const S3_ROLE: &str = "arn:aws:iam::123456789012:role/s3-only";
 #[test]
 fn the_namespaced_selector_wins_over_a_generic_one_meant_for_another_scope() {
     let moto = MotoServer::start();
-    let dir = tempfile::tempdir().unwrap();
     let ctx = context_with_s3_and_lambda_roles();
-    let env = step_env(
+    let (run, _dir) = run_ok(
         &moto,
-        dir.path(),
         json!([]),
         &[
             (ctx.0, &ctx.1),
@@ -265,8 +267,6 @@ fn the_namespaced_selector_wins_over_a_generic_one_meant_for_another_scope() {
             ("SCOPE_LAMBDA_ASSUME_ROLE_SELECTOR", "lambda"),
         ],
     );
-    let run = run_step(&env);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.exported["ASSUME_ROLE_ARN"], ROLE);
     assert_eq!(run.exported["ASSUME_ROLE_SOURCE"], "iam-provider");
     assert_eq!(moto.assumed_role_arns(0), vec![Some(ROLE.to_string())]);
@@ -283,16 +283,12 @@ fn the_namespaced_selector_wins_over_a_generic_one_meant_for_another_scope() {
 #[test]
 fn the_generic_selector_alone_still_selects() {
     let moto = MotoServer::start();
-    let dir = tempfile::tempdir().unwrap();
     let ctx = context_with_s3_and_lambda_roles();
-    let env = step_env(
+    let (run, _dir) = run_ok(
         &moto,
-        dir.path(),
         json!([]),
         &[(ctx.0, &ctx.1), ("ASSUME_ROLE_SELECTOR", "s3")],
     );
-    let run = run_step(&env);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.exported["ASSUME_ROLE_ARN"], S3_ROLE);
     assert_eq!(moto.assumed_role_arns(0), vec![Some(S3_ROLE.to_string())]);
     assert!(
@@ -305,11 +301,9 @@ fn the_generic_selector_alone_still_selects() {
 #[test]
 fn an_external_id_set_under_both_names_uses_the_namespaced_one_and_prints_neither() {
     let moto = MotoServer::start();
-    let dir = tempfile::tempdir().unwrap();
     let ctx = context_with_s3_and_lambda_roles();
-    let env = step_env(
+    let (run, _dir) = run_ok(
         &moto,
-        dir.path(),
         json!([]),
         &[
             (ctx.0, &ctx.1),
@@ -320,8 +314,6 @@ fn an_external_id_set_under_both_names_uses_the_namespaced_one_and_prints_neithe
             ),
         ],
     );
-    let run = run_step(&env);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         moto.calls("AssumeRole")[0].form("ExternalId").as_deref(),
         Some("namespaced-ext-7304")
@@ -343,49 +335,28 @@ fn an_external_id_set_under_both_names_uses_the_namespaced_one_and_prints_neithe
 #[test]
 fn scope_configuration_then_default_are_the_fallbacks() {
     let moto = MotoServer::start();
-    let dir = tempfile::tempdir().unwrap();
     let rules = json!([
         {"args_prefix": ["provider", "list", "--nrn", ACCOUNT_NRN, "--specification_slug"], "stdout": {"results": []}},
         {"args": ["provider", "list", "--nrn", ACCOUNT_NRN, "--categories", "scope-configurations", "--format", "json"],
          "stdout": {"results": [{"id": "sc-1", "attributes": {"assume_role": {"arn": ROLE}}}]}}
     ]);
     let ctx = context(json!({"scope": {"nrn": SCOPE_NRN}}));
-    let env = step_env(
-        &moto,
-        dir.path(),
-        rules,
-        &[
-            (ctx.0, &ctx.1),
-            (
-                "ASSUME_ROLE_ARN_DEFAULT",
-                "arn:aws:iam::123456789012:role/default",
-            ),
-        ],
-    );
-    let run = run_step(&env);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let extra = [
+        (ctx.0, ctx.1.as_str()),
+        (
+            "ASSUME_ROLE_ARN_DEFAULT",
+            "arn:aws:iam::123456789012:role/default",
+        ),
+    ];
+    let (run, _dir) = run_ok(&moto, rules, &extra);
     assert_eq!(run.exported["ASSUME_ROLE_SOURCE"], "scope-config");
     assert_eq!(run.exported["ASSUME_ROLE_ARN"], ROLE);
 
-    let dir = tempfile::tempdir().unwrap();
     let rules = json!([
         {"args_prefix": ["provider", "list", "--nrn", ACCOUNT_NRN, "--specification_slug"], "stdout": {"results": []}},
         {"args_prefix": ["provider", "list", "--nrn", ACCOUNT_NRN, "--categories"], "stdout": {"results": [{"id": "sc-1", "attributes": {}}]}}
     ]);
-    let env = step_env(
-        &moto,
-        dir.path(),
-        rules,
-        &[
-            (ctx.0, &ctx.1),
-            (
-                "ASSUME_ROLE_ARN_DEFAULT",
-                "arn:aws:iam::123456789012:role/default",
-            ),
-        ],
-    );
-    let run = run_step(&env);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let (run, _dir) = run_ok(&moto, rules, &extra);
     assert_eq!(run.exported["ASSUME_ROLE_SOURCE"], "default");
     assert_eq!(
         run.exported["ASSUME_ROLE_ARN"],
@@ -421,14 +392,12 @@ fn no_role_anywhere_emits_nothing_and_uses_the_agent_credentials() {
 #[test]
 fn session_policies_and_tags_reach_sts() {
     let moto = MotoServer::start();
-    let dir = tempfile::tempdir().unwrap();
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"lambda:GetFunction","Resource":"*"}]}"#;
     let ctx = context(
         json!({"scope": {"id": "31", "slug": "api", "nrn": SCOPE_NRN}, "application": {"slug": "shop"}}),
     );
-    let env = step_env(
+    run_ok(
         &moto,
-        dir.path(),
         json!([]),
         &[
             ("ASSUME_ROLE_ARN", ROLE),
@@ -440,8 +409,6 @@ fn session_policies_and_tags_reach_sts() {
             ("ASSUME_ROLE_SESSION_NAME", "ci.run@team"),
         ],
     );
-    let run = run_step(&env);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let call = &moto.calls("AssumeRole")[0];
     assert_eq!(
         call.form("PolicyArns.member.1.arn").as_deref(),
@@ -476,15 +443,12 @@ fn session_policies_and_tags_reach_sts() {
 #[test]
 fn session_tags_are_off_by_default() {
     let moto = MotoServer::start();
-    let dir = tempfile::tempdir().unwrap();
     let ctx = context(json!({"scope": {"id": "31", "slug": "api"}}));
-    let env = step_env(
+    run_ok(
         &moto,
-        dir.path(),
         json!([]),
         &[("ASSUME_ROLE_ARN", ROLE), (ctx.0, &ctx.1)],
     );
-    assert_eq!(run_step(&env).code, 0);
     let call = &moto.calls("AssumeRole")[0];
     assert!(call.form("Tags.member.1.Key").is_none(), "{}", call.body);
     assert!(call.form("ExternalId").is_none(), "{}", call.body);
@@ -577,11 +541,7 @@ fn sts_denial_is_reported_with_causes_and_nothing_is_emitted() {
         ("AWS_ACCESS_KEY_ID", "AccessKeyId"),
         ("AWS_SECRET_ACCESS_KEY", "SecretAccessKey"),
     ] {
-        env.retain(|(key, _)| key != name);
-        env.push((
-            name.into(),
-            key["AccessKey"][field].as_str().unwrap().into(),
-        ));
+        set(&mut env, name, key["AccessKey"][field].as_str().unwrap());
     }
     let run = run_step(&env);
     assert_ne!(run.code, 0, "{}", run.stdout);
@@ -648,8 +608,7 @@ fn cached_credentials_are_reused_and_refreshed_near_expiry() {
 
     // `off` disables the cache: every run calls STS.
     let mut off = env.clone();
-    off.retain(|(key, _)| key != "SCOPE_CREDENTIALS_CACHE_DIR");
-    off.push(("SCOPE_CREDENTIALS_CACHE_DIR".into(), "off".into()));
+    set(&mut off, "SCOPE_CREDENTIALS_CACHE_DIR", "off");
     assert_eq!(run_step(&off).code, 0);
     assert_eq!(run_step(&off).code, 0);
     assert_eq!(moto.calls("AssumeRole").len(), 5);
@@ -700,11 +659,11 @@ fn unreachable_sts_is_reported_as_a_network_problem_after_bounded_retries() {
         .local_addr()
         .unwrap()
         .port();
-    env.retain(|(key, _)| key != "AWS_ENDPOINT_URL");
-    env.push((
-        "AWS_ENDPOINT_URL".into(),
-        format!("http://127.0.0.1:{closed}"),
-    ));
+    set(
+        &mut env,
+        "AWS_ENDPOINT_URL",
+        &format!("http://127.0.0.1:{closed}"),
+    );
     let started = std::time::Instant::now();
     let run = run_step(&env);
     assert_eq!(run.code, 1, "{}", run.stdout);
@@ -754,8 +713,7 @@ fn a_shell_killed_mid_step_leaves_no_credentials_on_disk() {
     let tmp = dir.path().join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
     let mut env = step_env(&moto, dir.path(), json!([]), &[("ASSUME_ROLE_ARN", ROLE)]);
-    env.retain(|(key, _)| key != "SCOPE_CREDENTIALS_CACHE_DIR");
-    env.push(("SCOPE_CREDENTIALS_CACHE_DIR".into(), "off".into()));
+    set(&mut env, "SCOPE_CREDENTIALS_CACHE_DIR", "off");
     env.push(("TMPDIR".into(), tmp.display().to_string()));
     // A run to the end, and runs whose sourcing shell is killed while the step runs.
     assert_eq!(run_step(&env).code, 0);
@@ -842,10 +800,7 @@ fn no_base_credentials_at_all_is_said_as_such() {
 fn the_sts_call_names_the_step_in_its_user_agent() {
     // CloudTrail's userAgent then says which step of the scope made a call.
     let moto = MotoServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let env = step_env(&moto, dir.path(), json!([]), &[("ASSUME_ROLE_ARN", ROLE)]);
-    let run = run_step(&env);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run_ok(&moto, json!([]), &[("ASSUME_ROLE_ARN", ROLE)]);
     let calls = moto.calls("AssumeRole");
     assert_eq!(calls.len(), 1);
     let agent = calls[0].user_agent.clone().unwrap_or_default();
