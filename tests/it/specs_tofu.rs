@@ -598,35 +598,15 @@ fn the_install_module_creates_the_execution_boundary_and_keeps_it_off_its_own_ro
 #[test]
 fn the_install_module_refuses_prefixes_that_cover_other_roles() {
     // variables.tf alone, with real tofu/terraform: its validations need no provider.
-    let work = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        tofu_dir().join("variables.tf"),
-        work.path().join("variables.tf"),
-    )
-    .unwrap();
-    std::fs::write(
-        work.path().join("main.tf"),
+    let work = variables_workspace(Some(
         "output \"prefixes\" {\n  value = var.execution_role_prefixes\n}\n",
-    )
-    .unwrap();
-    let required = [
-        "-var=nrn=organization=1:account=2",
-        "-var=np_api_key=k",
-        "-var=cluster_name=prod",
-        "-var=state_bucket=acme-tofu-state",
-    ];
+    ));
     let plan = |extra: &[&str]| {
         let mut args = vec!["plan", "-input=false", "-no-color", "-refresh=false"];
-        args.extend(required);
+        args.extend(REQUIRED_VARS);
         args.extend(extra);
         tofu(&args, work.path())
     };
-    let init = tofu(&["init", "-input=false", "-no-color"], work.path());
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
     let defaults = plan(&[]);
     let stdout = String::from_utf8_lossy(&defaults.stdout);
     assert!(
@@ -899,34 +879,13 @@ fn the_install_module_routes_the_scope_types_telemetry_to_its_channel() {
 
 #[test]
 fn the_np_cli_setting_is_a_command_or_a_path() {
-    let work = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        tofu_dir().join("variables.tf"),
-        work.path().join("variables.tf"),
-    )
-    .unwrap();
-    std::fs::write(
-        work.path().join("main.tf"),
-        "output \"np\" {\n  value = var.np_cli\n}\n",
-    )
-    .unwrap();
-    let init = tofu(&["init", "-input=false", "-no-color"], work.path());
-    assert!(init.status.success());
+    let work = variables_workspace(Some("output \"np\" {\n  value = var.np_cli\n}\n"));
     let plan = |value: &str| {
         let np = format!("-var=np_cli={value}");
-        tofu(
-            &[
-                "plan",
-                "-input=false",
-                "-no-color",
-                "-var=nrn=organization=1:account=2",
-                "-var=np_api_key=k",
-                "-var=cluster_name=prod",
-                "-var=state_bucket=acme-tofu-state",
-                &np,
-            ],
-            work.path(),
-        )
+        let mut args = vec!["plan", "-input=false", "-no-color"];
+        args.extend(REQUIRED_VARS);
+        args.push(&np);
+        tofu(&args, work.path())
     };
     for good in ["np", "/usr/local/bin/np"] {
         assert!(plan(good).status.success(), "{good} refused");
@@ -976,25 +935,48 @@ fn default_of(name: &str) -> String {
     attr(&variables[name], "default")
 }
 
-/// Plans variables.tf alone with real tofu / terraform (validations need no provider).
-fn plan_variables(extra: &[&str]) -> (bool, String) {
+/// `-var`s for the install module's variables that have no default.
+const REQUIRED_VARS: [&str; 4] = [
+    "-var=nrn=organization=1:account=2",
+    "-var=np_api_key=k",
+    "-var=cluster_name=prod",
+    "-var=state_bucket=acme-tofu-state",
+];
+
+/// A work dir holding the install module's variables.tf and, when given, `main_tf` as
+/// main.tf, initialised by real tofu / terraform (variables.tf needs no provider).
+fn variables_workspace(main_tf: Option<&str>) -> tempfile::TempDir {
     let work = tempfile::tempdir().unwrap();
     std::fs::copy(
         tofu_dir().join("variables.tf"),
         work.path().join("variables.tf"),
     )
     .unwrap();
+    if let Some(main_tf) = main_tf {
+        std::fs::write(work.path().join("main.tf"), main_tf).unwrap();
+    }
     let init = tofu(&["init", "-input=false", "-no-color"], work.path());
-    assert!(init.status.success());
-    let mut args = vec![
-        "plan",
-        "-input=false",
-        "-no-color",
-        "-var=nrn=organization=1:account=2",
-        "-var=np_api_key=k",
-        "-var=cluster_name=prod",
-        "-var=state_bucket=acme-tofu-state",
-    ];
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    work
+}
+
+/// The first `locals { ... }` block of the install module's `file`.
+fn locals_of(file: &str) -> String {
+    let text = std::fs::read_to_string(tofu_dir().join(file)).unwrap();
+    let start = text.find("locals {").expect("no locals");
+    let end = start + text[start..].find("\n}\n").unwrap() + 3;
+    text[start..end].to_string()
+}
+
+/// Plans variables.tf alone with real tofu / terraform (validations need no provider).
+fn plan_variables(extra: &[&str]) -> (bool, String) {
+    let work = variables_workspace(None);
+    let mut args = vec!["plan", "-input=false", "-no-color"];
+    args.extend(REQUIRED_VARS);
     args.extend(extra);
     let out = tofu(&args, work.path());
     let stderr = String::from_utf8_lossy(&out.stderr).replace('│', " ");
@@ -1201,42 +1183,17 @@ fn the_placeholder_repository_is_made_only_when_asked_and_locked_down() {
 #[test]
 fn the_placeholder_repository_joins_the_policies_repositories() {
     // placeholder.tf's locals evaluated by real tofu / terraform with variables.tf.
-    let text = std::fs::read_to_string(tofu_dir().join("placeholder.tf")).unwrap();
-    let start = text.find("locals {").expect("no locals");
-    let end = start + text[start..].find("\n}\n").unwrap() + 3;
-    let work = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        tofu_dir().join("variables.tf"),
-        work.path().join("variables.tf"),
-    )
-    .unwrap();
-    std::fs::write(
-        work.path().join("main.tf"),
-        format!(
-            "{}\noutput \"repositories\" {{\n  value = local.ecr_repositories\n}}\n",
-            &text[start..end]
-        ),
-    )
-    .unwrap();
-    assert!(tofu(&["init", "-input=false", "-no-color"], work.path())
-        .status
-        .success());
+    let work = variables_workspace(Some(&format!(
+        "{}\noutput \"repositories\" {{\n  value = local.ecr_repositories\n}}\n",
+        locals_of("placeholder.tf")
+    )));
     let evaluate = |create: bool, repositories: &str| -> Vec<String> {
-        let out = tofu(
-            &[
-                "apply",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-                "-var=nrn=organization=1:account=2",
-                "-var=np_api_key=k",
-                "-var=cluster_name=prod",
-                "-var=state_bucket=acme-tofu-state",
-                &format!("-var=create_placeholder_repository={create}"),
-                &format!("-var=ecr_repositories={repositories}"),
-            ],
-            work.path(),
-        );
+        let create = format!("-var=create_placeholder_repository={create}");
+        let repositories = format!("-var=ecr_repositories={repositories}");
+        let mut args = vec!["apply", "-auto-approve", "-input=false", "-no-color"];
+        args.extend(REQUIRED_VARS);
+        args.extend([create.as_str(), repositories.as_str()]);
+        let out = tofu(&args, work.path());
         assert!(
             out.status.success(),
             "{}",
@@ -1356,13 +1313,7 @@ fn the_read_role_settings_are_checked_where_they_are_read() {
 /// variables.tf, the roles' ARNs standing in for the provider's: the provider entries
 /// and the read role's name.
 fn iam_provider_locals(extra: &[&str]) -> Value {
-    let mut locals = String::new();
-    for file in ["read_role.tf", "iam_provider.tf"] {
-        let text = std::fs::read_to_string(tofu_dir().join(file)).unwrap();
-        let start = text.find("locals {").expect("no locals");
-        let end = start + text[start..].find("\n}\n").unwrap() + 3;
-        locals.push_str(&text[start..end]);
-    }
+    let locals = locals_of("read_role.tf") + &locals_of("iam_provider.tf");
     let permissions = "aws_iam_role.permissions.arn";
     let read = "try(aws_iam_role.read[0].arn, \"\")";
     assert!(
@@ -1373,34 +1324,13 @@ fn iam_provider_locals(extra: &[&str]) -> Value {
         read,
         "local.read_role_create ? \"arn:aws:iam::123456789012:role/${local.read_role_name}\" : \"\"",
     );
-    let work = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        tofu_dir().join("variables.tf"),
-        work.path().join("variables.tf"),
-    )
-    .unwrap();
-    std::fs::write(
-        work.path().join("main.tf"),
-        format!(
-            "{locals}\nlocals {{\n  permissions_role_name = \"nullplatform-prod-lambda-scope\"\n}}\n\
-             output \"attributes\" {{\n  value = local.iam_provider_attributes\n}}\n\
-             output \"read_role_name\" {{\n  value = local.read_role_name\n}}\n"
-        ),
-    )
-    .unwrap();
-    assert!(tofu(&["init", "-input=false", "-no-color"], work.path())
-        .status
-        .success());
-    let mut args = vec![
-        "apply",
-        "-auto-approve",
-        "-input=false",
-        "-no-color",
-        "-var=nrn=organization=1:account=2",
-        "-var=np_api_key=k",
-        "-var=cluster_name=prod",
-        "-var=state_bucket=acme-tofu-state",
-    ];
+    let work = variables_workspace(Some(&format!(
+        "{locals}\nlocals {{\n  permissions_role_name = \"nullplatform-prod-lambda-scope\"\n}}\n\
+         output \"attributes\" {{\n  value = local.iam_provider_attributes\n}}\n\
+         output \"read_role_name\" {{\n  value = local.read_role_name\n}}\n"
+    )));
+    let mut args = vec!["apply", "-auto-approve", "-input=false", "-no-color"];
+    args.extend(REQUIRED_VARS);
     args.extend(extra);
     let out = tofu(&args, work.path());
     assert!(
