@@ -525,18 +525,55 @@ fn iam_policy(args: &[&str]) -> std::process::Output {
         .expect("run iam-policy")
 }
 
+/// `render` for this file's account, region and state bucket.
+const RENDER: [&str; 7] = [
+    "render",
+    "--account",
+    ACCOUNT,
+    "--region",
+    REGION,
+    "--state-bucket",
+    "acme-tofu-state",
+];
+
+/// Runs iam-policy with `args`, which must succeed; what it printed on stdout.
+fn iam_policy_ok(args: &[&str]) -> String {
+    let out = iam_policy(args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// A document render saved, parsed.
+fn saved_document(file: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+}
+
+/// The command render prints to create the managed policy `name` from the saved `file`.
+fn create_policy_command(name: &str, file: &std::path::Path) -> String {
+    format!(
+        "aws iam create-policy --policy-name {name} --policy-document file://{}",
+        file.display()
+    )
+}
+
+/// The command render prints to attach this account's policy `name` to `role`.
+fn attach_policy_command(role: &str, name: &str) -> String {
+    format!(
+        "aws iam attach-role-policy --role-name {role} --policy-arn arn:aws:iam::{ACCOUNT}:policy/{name}"
+    )
+}
+
 #[test]
 fn render_saves_the_documents_and_prints_the_commands() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("policies");
-    let out = iam_policy(&[
-        "render",
-        "--account",
-        ACCOUNT,
-        "--region",
-        REGION,
-        "--state-bucket",
-        "acme-tofu-state",
+    let mut args = RENDER.to_vec();
+    args.extend([
         "--permissions-role-name",
         "lambda-scope-role",
         "--agent-role-name",
@@ -544,12 +581,7 @@ fn render_saves_the_documents_and_prints_the_commands() {
         "--output",
         out_dir.to_str().unwrap(),
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = iam_policy_ok(&args);
     for name in [
         "lambda",
         "iam",
@@ -559,23 +591,21 @@ fn render_saves_the_documents_and_prints_the_commands() {
         "boundary",
     ] {
         let file = out_dir.join(format!("lambda-scope-{name}.json"));
-        let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let saved = saved_document(&file);
         assert_eq!(saved["Version"], "2012-10-17");
         let file_arg = format!("file://{}", file.display());
         if name == "boundary" {
-            assert!(stdout.contains(&format!(
-                "aws iam create-policy --policy-name lambda-scope-boundary --policy-document {file_arg}"
-            )), "{stdout}");
+            assert!(
+                stdout.contains(&create_policy_command("lambda-scope-boundary", &file)),
+                "{stdout}"
+            );
             assert!(
                 !stdout.contains(
                     "--policy-arn arn:aws:iam::123456789012:policy/lambda-scope-boundary"
                 ),
                 "the boundary is attached to the permissions role"
             );
-            let iam: Value = serde_json::from_str(
-                &std::fs::read_to_string(out_dir.join("lambda-scope-iam.json")).unwrap(),
-            )
-            .unwrap();
+            let iam = saved_document(&out_dir.join("lambda-scope-iam.json"));
             assert!(
                 iam.to_string().contains(&format!(
                     "arn:aws:iam::{ACCOUNT}:policy/lambda-scope-boundary"
@@ -587,12 +617,15 @@ fn render_saves_the_documents_and_prints_the_commands() {
                 "aws iam put-role-policy --role-name agent-role --policy-name lambda-scope-assume --policy-document {file_arg}"
             )), "{stdout}");
         } else {
-            assert!(stdout.contains(&format!(
-                "aws iam create-policy --policy-name lambda-scope-{name} --policy-document {file_arg}"
-            )), "{stdout}");
-            assert!(stdout.contains(&format!(
-                "aws iam attach-role-policy --role-name lambda-scope-role --policy-arn arn:aws:iam::{ACCOUNT}:policy/lambda-scope-{name}"
-            )), "{stdout}");
+            let policy = format!("lambda-scope-{name}");
+            assert!(
+                stdout.contains(&create_policy_command(&policy, &file)),
+                "{stdout}"
+            );
+            assert!(
+                stdout.contains(&attach_policy_command("lambda-scope-role", &policy)),
+                "{stdout}"
+            );
         }
     }
     assert!(
@@ -977,17 +1010,8 @@ fn the_agent_may_assume_the_read_role_and_the_permissions_role_never_touches_it(
 fn render_access_read_saves_the_read_document_and_its_commands() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("policies");
-    let base = [
-        "render",
-        "--account",
-        ACCOUNT,
-        "--region",
-        REGION,
-        "--state-bucket",
-        "acme-tofu-state",
-        "--access",
-        "read",
-    ];
+    let mut base = RENDER.to_vec();
+    base.extend(["--access", "read"]);
     // Without the role it is attached to: a usage error, nothing written.
     let mut args = base.to_vec();
     args.extend(["--output", out_dir.to_str().unwrap()]);
@@ -1002,31 +1026,25 @@ fn render_access_read_saves_the_read_document_and_its_commands() {
     assert!(!out_dir.exists());
 
     args.extend(["--read-role-name", "lambda-scope-read-role"]);
-    let out = iam_policy(&args);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = iam_policy_ok(&args);
     let saved: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(saved, ["lambda-scope-read.json"]);
     let file = out_dir.join("lambda-scope-read.json");
-    let document: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    assert!(policy::write_actions(&document).is_empty());
-    let file_arg = format!("file://{}", file.display());
+    assert!(policy::write_actions(&saved_document(&file)).is_empty());
     assert!(
-        stdout.contains(&format!(
-            "aws iam create-policy --policy-name lambda-scope-read --policy-document {file_arg}"
+        stdout.contains(&create_policy_command("lambda-scope-read", &file)),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&attach_policy_command(
+            "lambda-scope-read-role",
+            "lambda-scope-read"
         )),
         "{stdout}"
     );
-    assert!(stdout.contains(&format!(
-        "aws iam attach-role-policy --role-name lambda-scope-read-role --policy-arn arn:aws:iam::{ACCOUNT}:policy/lambda-scope-read"
-    )), "{stdout}");
     assert!(
         stdout.contains("lambda-read"),
         "the selector is named: {stdout}"
