@@ -408,15 +408,10 @@ fn nested_workflow_steps_pre_post_and_file_outputs() {
 #[test]
 fn context_comes_from_the_file_then_the_environment() {
     let dir = tempfile::tempdir().unwrap();
-    let workflow = dir.path().join("wf.yaml");
-    std::fs::write(
-        &workflow,
-        "steps:\n  - name: show\n    type: command\n    command: 'printenv CONTEXT SERVICE_PATH'\n",
-    )
-    .unwrap();
+    let wf =
+        crate::common::write_one_step_workflow(dir.path(), &[], "printenv CONTEXT SERVICE_PATH");
     let context = dir.path().join("context.json");
     std::fs::write(&context, "{\"scope\": {\"id\": 5}}\n").unwrap();
-    let wf = workflow.display().to_string();
     let ctx = context.display().to_string();
     let output = runner(
         &["run", &wf, "--context", &ctx],

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::common::{bin_dir, text};
+use crate::common::{bin_dir, text, write_one_step_workflow};
 use lambda_scope::commands::COMMANDS;
 use lambda_scope::settings::{self, NOT_SETTINGS};
 
@@ -162,17 +162,27 @@ fn a_generic_name_reaches_the_step_and_the_namespaced_one_wins_with_a_notice() {
 /// Writes a one-step workflow printing both names of LAMBDA_MEMORY, and runs it with
 /// the local runner.
 fn run_printing_memory(dir: &Path, env: &[(&str, &str)]) -> Output {
-    let workflow = dir.join("workflow.yaml");
-    std::fs::write(
-        &workflow,
+    let workflow = write_one_step_workflow(
+        dir,
+        &[],
         // printenv: the child's own environment, not the runner's $VAR expansion.
-        "steps:\n  - name: show\n    type: command\n    command: 'printenv LAMBDA_MEMORY SCOPE_LAMBDA_MEMORY; printenv LAMBDA_TIMEOUT SCOPE_LAMBDA_TIMEOUT || echo timeout-unset'\n",
-    )
-    .unwrap();
-    let path = workflow.display().to_string();
+        "printenv LAMBDA_MEMORY SCOPE_LAMBDA_MEMORY; printenv LAMBDA_TIMEOUT SCOPE_LAMBDA_TIMEOUT || echo timeout-unset",
+    );
+    run_workflow(dir, &workflow, env)
+}
+
+/// Runs `workflow` with the local runner (`lambda-scope scope-workflow run`), `dir` as
+/// the service path.
+fn run_workflow(dir: &Path, workflow: &str, env: &[(&str, &str)]) -> Output {
     let service = dir.display().to_string();
     lambda_scope(
-        &["scope-workflow", "run", &path, "--service-path", &service],
+        &[
+            "scope-workflow",
+            "run",
+            workflow,
+            "--service-path",
+            &service,
+        ],
         env,
     )
 }
@@ -209,25 +219,20 @@ fn a_generic_name_a_step_configuration_sets_is_not_outvoted_by_the_runners_own_c
     // configuration then sets the generic name: the step must see that value under both
     // names (no operator chose the namespaced one).
     let dir = tempfile::tempdir().unwrap();
-    let workflow = dir.path().join("workflow.yaml");
-    std::fs::write(
-        &workflow,
-        "steps:\n  - name: show\n    type: command\n    configuration:\n      LAMBDA_MEMORY: \"2048\"\n    command: 'printenv LAMBDA_MEMORY SCOPE_LAMBDA_MEMORY'\n",
-    )
-    .unwrap();
-    let path = workflow.display().to_string();
-    let service = dir.path().display().to_string();
-    let output = lambda_scope(
-        &["scope-workflow", "run", &path, "--service-path", &service],
-        &[("LAMBDA_MEMORY", "512")],
+    let workflow = write_one_step_workflow(
+        dir.path(),
+        &[("LAMBDA_MEMORY", "2048")],
+        "printenv LAMBDA_MEMORY SCOPE_LAMBDA_MEMORY",
     );
+    let output = run_workflow(dir.path(), &workflow, &[("LAMBDA_MEMORY", "512")]);
     let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
     assert!(output.status.success(), "{all}");
     assert!(all.contains("\n2048\n2048\n"), "{all}");
 
     // A namespaced value the operator set still wins in the step (which reconciles it).
-    let output = lambda_scope(
-        &["scope-workflow", "run", &path, "--service-path", &service],
+    let output = run_workflow(
+        dir.path(),
+        &workflow,
         &[("LAMBDA_MEMORY", "512"), ("SCOPE_LAMBDA_MEMORY", "1024")],
     );
     let all = format!("{}{}", text(&output.stdout), text(&output.stderr));

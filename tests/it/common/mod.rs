@@ -526,6 +526,28 @@ pub fn run_workflow_strict(workflow: &Path, extra: &[&str], env: &[(String, Stri
         .expect("run scope-workflow")
 }
 
+/// Writes `dir/workflow.yaml`: one `command` step, `show`, running `command` with the
+/// step `configuration` given (none when empty); the workflow's path as text.
+pub fn write_one_step_workflow(
+    dir: &Path,
+    configuration: &[(&str, &str)],
+    command: &str,
+) -> String {
+    let mut yaml = String::from("steps:\n  - name: show\n    type: command\n");
+    if !configuration.is_empty() {
+        yaml.push_str("    configuration:\n");
+        for (key, value) in configuration {
+            // A JSON string is a YAML double-quoted scalar.
+            yaml.push_str(&format!("      {key}: {}\n", serde_json::json!(value)));
+        }
+    }
+    // YAML single quotes: the command as written, a quote doubled.
+    yaml.push_str(&format!("    command: '{}'\n", command.replace('\'', "''")));
+    let workflow = dir.join("workflow.yaml");
+    std::fs::write(&workflow, yaml).unwrap();
+    workflow.display().to_string()
+}
+
 /// Runs `script` in a fresh `bash` with exactly `env` (plus PATH and HOME), the way
 /// the engine runs a step: nothing of the test process's environment leaks in.
 pub fn bash(script: &str, env: &[(String, String)], cwd: &Path) -> Output {
