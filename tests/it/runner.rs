@@ -3,7 +3,7 @@
 //! (default vs --strict), executor hooks, overrides, dry-run and failure reports.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::common::text;
 use serde_json::Value;
@@ -16,14 +16,7 @@ fn fixtures(name: &str) -> PathBuf {
 
 /// Runs `scope-workflow` with `args` and only PATH, HOME and `env` in its environment.
 fn runner(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(crate::common::bin_dir().join("scope-workflow"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .envs(env.iter().copied())
-        .output()
-        .expect("run scope-workflow")
+    crate::common::run_command("scope-workflow", args, env)
 }
 
 /// `run <fixture>/<workflow>` with `--service-path <fixture>`.

@@ -3,22 +3,15 @@
 //! settings; the binary hands the effective value to clap and to the programs it starts.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::common::{bin_dir, text, write_one_step_workflow};
+use crate::common::{run_command, text, write_one_step_workflow};
 use lambda_scope::commands::COMMANDS;
 use lambda_scope::settings::{self, NOT_SETTINGS};
 
 /// Runs `lambda-scope <args>` with only PATH, HOME and `env` in its environment.
 fn lambda_scope(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(bin_dir().join("lambda-scope"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", std::env::var("HOME").unwrap_or_default())
-        .envs(env.iter().copied())
-        .output()
-        .expect("run lambda-scope")
+    run_command("lambda-scope", args, env)
 }
 
 /// One option of a `--help` page: its `[env: …]` name and value, and clap's own default.

@@ -526,6 +526,19 @@ pub fn run_workflow_strict(workflow: &Path, extra: &[&str], env: &[(String, Stri
         .expect("run scope-workflow")
 }
 
+/// Runs the command `name` of [`bin_dir`] with `args` and only PATH, HOME and `env` in
+/// its environment.
+pub fn run_command(name: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(bin_dir().join(name))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|err| panic!("run {name}: {err}"))
+}
+
 /// Writes `dir/workflow.yaml`: one `command` step, `show`, running `command` with the
 /// step `configuration` given (none when empty); the workflow's path as text.
 pub fn write_one_step_workflow(
