@@ -429,6 +429,15 @@ fn deleted_execution_role_fails_iam_role_valid() {
         run.check("iam_role_valid")["evidence"]["role_arn"],
         scope.exec_role.as_str()
     );
+    // A role made by hand gets the scope's own narrow log policy, not the managed one
+    // that may write to every log group.
+    let fixes = run.check("iam_role_valid")["fixes"].to_string();
+    assert!(fixes.contains("put-role-policy"), "{fixes}");
+    assert!(fixes.contains("log-group:/aws/lambda/"), "{fixes}");
+    assert!(
+        !fixes.contains("attach AWSLambdaBasicExecutionRole"),
+        "{fixes}"
+    );
 }
 
 #[test]

@@ -29,6 +29,24 @@ pub fn lambda_trust_policy() -> Value {
     })
 }
 
+/// What a function's execution role needs for its logs: writing to its own log group
+/// (`function_arn` gives partition, region and account).
+pub fn own_log_group_policy(function_arn: &str, function: &str) -> Value {
+    let parts: Vec<&str> = function_arn.split(':').collect();
+    let (partition, region, account) = match parts.as_slice() {
+        [_, partition, _, region, account, ..] => (*partition, *region, *account),
+        _ => ("aws", "<region>", "<account>"),
+    };
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": format!("arn:{partition}:logs:{region}:{account}:log-group:/aws/lambda/{function}:*")
+        }]
+    })
+}
+
 pub async fn iam_role_valid(probe: Arc<Probe>) -> Outcome {
     let info = match probe.require_function().await {
         Ok(info) => info,
@@ -62,9 +80,10 @@ pub async fn iam_role_valid(probe: Arc<Probe>) -> Outcome {
                     .cause("the role was deleted outside nullplatform, or the scope's create action did not finish")
                     .fix("re-run the scope's update action: it recreates the execution role and points the function at it")
                     .fix(format!(
-                        "or create it by hand: `aws iam create-role --role-name {} --assume-role-policy-document '{}'` and attach AWSLambdaBasicExecutionRole",
-                        role.name(),
-                        lambda_trust_policy()
+                        "or create it by hand: `aws iam create-role --role-name {name} --assume-role-policy-document '{}'` (with `--permissions-boundary` set to the scope's boundary policy, when the install module made one), then `aws iam put-role-policy --role-name {name} --policy-name scope-function --policy-document '{}'` — its own log group only, as the scope writes it, not AWSLambdaBasicExecutionRole, which allows writing to every log group",
+                        lambda_trust_policy(),
+                        own_log_group_policy(&info.arn, &info.name),
+                        name = role.name(),
                     ));
             }
             return call_not_done("iam:GetRole", role.name(), &failure);
