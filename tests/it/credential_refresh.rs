@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::common::{bash, bin_dir, repo_root, text, MotoServer};
+use crate::common::{bash, repo_root, text, MotoServer};
 use crate::support::terraform::TofuCli;
 
 const SCOPE_ID: &str = "7301";
@@ -101,7 +101,6 @@ fn world_with(profile: bool) -> World {
         })
         .collect();
     env.extend(cli.env());
-    let context = json!({"scope": {"id": SCOPE_ID, "nrn": "organization=1:account=2:namespace=3:application=4:scope=7301"}});
     if profile {
         env.push(("AWS_PROFILE".into(), "agent".into()));
         env.push((
@@ -109,32 +108,18 @@ fn world_with(profile: bool) -> World {
             credentials_file.display().to_string(),
         ));
     }
-    for (key, value) in [
-        (
-            "AWS_CONFIG_FILE",
-            dir.path().join("no-aws-config").display().to_string(),
-        ),
-        ("SCOPE_BIN_DIR", bin_dir().display().to_string()),
-        (
-            "SCOPE_CREDENTIALS_CACHE_DIR",
-            dir.path().join("cache").display().to_string(),
-        ),
-        ("ASSUME_ROLE_ARN", role),
-        ("CONTEXT", context.to_string()),
-        ("SCOPE_ID", SCOPE_ID.to_string()),
-        ("TOFU_STATE_BUCKET", BUCKET.to_string()),
-        ("TOFU_ACTION", "apply".to_string()),
-        (
-            "OUTPUT_DIR",
-            dir.path()
-                .join("output")
-                .join(SCOPE_ID)
-                .display()
-                .to_string(),
-        ),
-    ] {
-        env.push((key.to_string(), value));
-    }
+    env.push((
+        "AWS_CONFIG_FILE".into(),
+        dir.path().join("no-aws-config").display().to_string(),
+    ));
+    env.extend(crate::common::scope_step_settings(
+        dir.path(),
+        &role,
+        SCOPE_ID,
+        BUCKET,
+        &dir.path().join("output").join(SCOPE_ID),
+    ));
+    env.push(("TOFU_ACTION".into(), "apply".into()));
     World {
         set_up_requests: moto.requests().len(),
         moto,

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::common::{bash, bin_dir, repo_root, text, MotoServer};
+use crate::common::{bash, repo_root, text, MotoServer};
 use crate::support::terraform::TofuCli;
 use serde_json::{json, Value};
 
@@ -74,21 +74,13 @@ fn setup() -> Setup {
     let cli = TofuCli::find();
     let mut env = moto.aws_env();
     env.extend(cli.env());
-    let context = json!({"scope": {"id": SCOPE_ID, "nrn": "organization=1:account=2:namespace=3:application=4:scope=7001"}});
-    for (key, value) in [
-        ("SCOPE_BIN_DIR", bin_dir().display().to_string()),
-        (
-            "SCOPE_CREDENTIALS_CACHE_DIR",
-            dir.path().join("cache").display().to_string(),
-        ),
-        ("ASSUME_ROLE_ARN", role),
-        ("CONTEXT", context.to_string()),
-        ("SCOPE_ID", SCOPE_ID.to_string()),
-        ("TOFU_STATE_BUCKET", BUCKET.to_string()),
-        ("OUTPUT_DIR", output_dir.display().to_string()),
-    ] {
-        env.push((key.to_string(), value));
-    }
+    env.extend(crate::common::scope_step_settings(
+        dir.path(),
+        &role,
+        SCOPE_ID,
+        BUCKET,
+        &output_dir,
+    ));
     Setup {
         moto,
         _dir: dir,

@@ -539,6 +539,37 @@ pub fn run_command(name: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
         .unwrap_or_else(|err| panic!("run {name}: {err}"))
 }
 
+/// The settings of a step run for scope `scope_id`: the package's commands, a private
+/// credentials cache in `dir/cache`, `role` to assume, a context naming the scope, the
+/// scope's state bucket and its output dir.
+pub fn scope_step_settings(
+    dir: &Path,
+    role: &str,
+    scope_id: &str,
+    state_bucket: &str,
+    output_dir: &Path,
+) -> Vec<(String, String)> {
+    let context = serde_json::json!({"scope": {
+        "id": scope_id,
+        "nrn": format!("organization=1:account=2:namespace=3:application=4:scope={scope_id}"),
+    }});
+    [
+        ("SCOPE_BIN_DIR", bin_dir().display().to_string()),
+        (
+            "SCOPE_CREDENTIALS_CACHE_DIR",
+            dir.join("cache").display().to_string(),
+        ),
+        ("ASSUME_ROLE_ARN", role.to_string()),
+        ("CONTEXT", context.to_string()),
+        ("SCOPE_ID", scope_id.to_string()),
+        ("TOFU_STATE_BUCKET", state_bucket.to_string()),
+        ("OUTPUT_DIR", output_dir.display().to_string()),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_string(), value))
+    .collect()
+}
+
 /// Writes `dir/workflow.yaml`: one `command` step, `show`, running `command` with the
 /// step `configuration` given (none when empty); the workflow's path as text.
 pub fn write_one_step_workflow(
