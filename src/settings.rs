@@ -70,7 +70,7 @@ macro_rules! table {
 }
 
 table! {
-    // The role the workflows act as (assume-role-step).
+    // The role the workflows act as (assume-role).
     ASSUME_ROLE_ARN: "SCOPE_LAMBDA_ASSUME_ROLE_ARN", None, Plain,
         "role to assume, overriding every other source";
     ASSUME_ROLE_SELECTOR: "SCOPE_LAMBDA_ASSUME_ROLE_SELECTOR", Some("lambda"), Plain,

@@ -1,10 +1,10 @@
 output "lambda_function_arn" {
-  description = "Unqualified ARN of the function (tofu-step's LAMBDA_FUNCTION_ARN)."
+  description = "Unqualified ARN of the function (run-tofu's LAMBDA_FUNCTION_ARN)."
   value       = aws_lambda_function.this.arn
 }
 
 output "lambda_current_version" {
-  description = "The version the main alias points at (tofu-step's LAMBDA_CURRENT_VERSION)."
+  description = "The version the main alias points at (run-tofu's LAMBDA_CURRENT_VERSION)."
   value       = aws_lambda_alias.main.function_version
 }
 

@@ -1,5 +1,5 @@
 output "alb_rule_arn" {
-  description = "ARN of the scope's listener rule (tofu-step's ALB_RULE_ARN)."
+  description = "ARN of the scope's listener rule (run-tofu's ALB_RULE_ARN)."
   value       = aws_lb_listener_rule.scope.arn
 }
 

@@ -1,5 +1,5 @@
 # The backend's settings (bucket, key `lambda/<scope id>/terraform.tfstate`, region,
-# lock file, endpoint override) are given by tofu-step at `init`.
+# lock file, endpoint override) are given by run-tofu at `init`.
 terraform {
   # The S3 backend's lock file (`use_lockfile`, no DynamoDB table) exists from 1.10 on
   # in both OpenTofu and Terraform; import blocks need 1.7.
