@@ -26,6 +26,7 @@ pub mod scope_metadata;
 pub mod settings;
 pub mod step;
 pub mod telemetry;
+pub mod tls_roots;
 pub mod tofu;
 pub mod workflow;
 

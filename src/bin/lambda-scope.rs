@@ -8,5 +8,7 @@ fn main() -> std::process::ExitCode {
     // because no other thread exists yet (no runtime has started), so changing the
     // environment cannot race a reader.
     lambda_scope::settings::apply_to_process_env();
+    // Likewise single-threaded: the TLS roots are read from one place (see tls_roots).
+    lambda_scope::tls_roots::read_the_bundle_once();
     lambda_scope::commands::main(std::env::args_os().collect())
 }
