@@ -344,8 +344,9 @@ fn shown(value: &OsStr) -> String {
 /// Afterwards both names carry the effective value, or neither is set: clap's `env`
 /// attributes (which use the namespaced names, so `--help` shows them), the code that
 /// reads generic names, and every child process (tofu, np, the steps the local runner
-/// starts) see one value without reconciling again. A child started with a different
-/// generic value (an overrides configuration) reconciles it at its own start.
+/// starts) see one value without reconciling again. Where a step's configuration then
+/// sets a generic name, the twin this process only copied must follow it: the local
+/// runner hands its children [`for_child`]'s environment.
 ///
 /// Call it first thing in `main`, while the process has one thread: changing the
 /// environment is only sound while no other thread can read it.
