@@ -120,6 +120,45 @@ pub fn write_placeholder_zip(dir: &Path) -> Result<PathBuf, StepError> {
     Ok(path)
 }
 
+/// The mark a configured placeholder URI may carry in its tag, replaced by the
+/// function's architecture as `placeholder/publish` names its images: one setting then
+/// serves arm64 and x86_64 scopes (Lambda rejects multi-architecture images).
+pub const ARCH_MARK: &str = "{arch}";
+
+/// `uri` with [`ARCH_MARK`] replaced for `architecture` (`arm64` → `arm64`, `x86_64` →
+/// `amd64`); a URI without the mark is returned as it is.
+pub fn for_architecture(uri: &str, architecture: Option<&str>) -> Result<String, StepError> {
+    if !uri.contains(ARCH_MARK) {
+        return Ok(uri.to_string());
+    }
+    let suffix =
+        match architecture.map(str::trim) {
+            Some("arm64") => "arm64",
+            Some("x86_64") => "amd64",
+            Some(other) => return Err(StepError::new(format!(
+                "the placeholder image `{}` names {ARCH_MARK}, and ARCHITECTURE is '{other}'",
+                uri.trim()
+            ))
+            .cause(
+                "only arm64 and x86_64 functions have placeholder images (tags -arm64 and -amd64)",
+            )
+            .fix(
+                "set the scope's architecture to arm64 or x86_64, or name one image without {arch}",
+            )
+            .usage()),
+            None => {
+                return Err(StepError::new(format!(
+                    "the placeholder image `{}` names {ARCH_MARK}, and ARCHITECTURE is not set",
+                    uri.trim()
+                ))
+                .cause("build-scope-context did not run before this step")
+                .fix("run build-scope-context first; it emits the scope's ARCHITECTURE")
+                .usage())
+            }
+        };
+    Ok(uri.replace(ARCH_MARK, suffix))
+}
+
 /// The URI Lambda is given: exactly as configured, with `:latest` only when it names
 /// neither a tag nor a digest.
 pub fn pinned_uri(uri: &str, image: &EcrImage) -> String {
@@ -254,13 +293,14 @@ pub async fn resolve_placeholder_step(env: Env<'_>) -> Result<Outputs, StepError
                 .set("PLACEHOLDER_IMAGE_URI", "");
         }
         "Image" => {
-            let uri = env("PLACEHOLDER_IMAGE_URI").ok_or_else(|| {
+            let configured = env("PLACEHOLDER_IMAGE_URI").ok_or_else(|| {
                 placeholder_fix(
                     StepError::new("no placeholder image is configured for this Image scope")
                         .cause("a container-image function must be created from an image, before the first deployment")
                         .usage(),
                 )
             })?;
+            let uri = for_architecture(&configured, env("ARCHITECTURE").as_deref())?;
             let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION"));
             let image = parse_placeholder(&uri, region.as_deref())?;
             let pinned = pinned_uri(&uri, &image);
@@ -283,6 +323,28 @@ pub async fn resolve_placeholder_step(env: Env<'_>) -> Result<Outputs, StepError
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_arch_mark_names_the_functions_architecture() {
+        let uri = "1.dkr.ecr.us-east-1.amazonaws.com/p:v1-{arch}";
+        assert_eq!(
+            super::for_architecture(uri, Some("arm64")).unwrap(),
+            "1.dkr.ecr.us-east-1.amazonaws.com/p:v1-arm64"
+        );
+        assert_eq!(
+            super::for_architecture(uri, Some("x86_64")).unwrap(),
+            "1.dkr.ecr.us-east-1.amazonaws.com/p:v1-amd64"
+        );
+        let unknown = super::for_architecture(uri, Some("riscv")).unwrap_err();
+        assert!(unknown.what.contains("'riscv'"), "{}", unknown.what);
+        let unset = super::for_architecture(uri, None).unwrap_err();
+        assert!(unset.what.contains("not set"), "{}", unset.what);
+        // Without the mark the URI is kept, whatever the architecture.
+        assert_eq!(
+            super::for_architecture("1.dkr.ecr.us-east-1.amazonaws.com/p:v1", None).unwrap(),
+            "1.dkr.ecr.us-east-1.amazonaws.com/p:v1"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -110,7 +110,7 @@ table! {
         "the nullplatform CLI the steps and the entrypoint run";
     // Scope configuration and context.
     PLACEHOLDER_IMAGE_URI_DEFAULT: "SCOPE_LAMBDA_PLACEHOLDER_IMAGE_URI_DEFAULT", None, Plain,
-        "placeholder image of Image scopes without scope-configurations deployment.placeholder_image_uri";
+        "placeholder image of Image scopes without scope-configurations deployment.placeholder_image_uri ({arch} in it: arm64 or amd64 for the function)";
     LAMBDA_ARCHITECTURE: "SCOPE_LAMBDA_ARCHITECTURE", Some("arm64"), Plain,
         "function architecture when the scope's capabilities name none (arm64 or x86_64)";
     ALB_LISTENER_RULE_CAPACITY: "SCOPE_LAMBDA_ALB_LISTENER_RULE_CAPACITY", Some("100"), Plain,

@@ -76,6 +76,11 @@ output "placeholder_image_uris" {
   } : {}
 }
 
+output "placeholder_image_uri_template" {
+  description = "One PLACEHOLDER_IMAGE_URI_DEFAULT (or scope-configurations deployment.placeholder_image_uri) for both architectures: resolve-placeholder-image replaces {arch} with arm64 or amd64 (empty when create_placeholder_repository = false)."
+  value       = local.placeholder_create ? "${aws_ecr_repository.placeholder[0].repository_url}:${var.placeholder_image_tag}-{arch}" : ""
+}
+
 output "read_role_arn" {
   description = "ARN of the read-only role of telemetry and diagnose (published to the AWS IAM provider under iam_provider_read_selector; empty when create_read_role = false)."
   value       = local.read_role_arn

@@ -187,3 +187,65 @@ fn public_or_other_region_images_are_rejected_before_any_call() {
         .contains("❌ no placeholder image is configured"));
     assert!(describe_calls(&moto).is_empty());
 }
+
+#[test]
+fn one_setting_with_the_arch_mark_serves_both_architectures() {
+    // placeholder/publish pushes <tag>-arm64 and <tag>-amd64; `{arch}` picks the one of
+    // the function's architecture, which is then looked up as usual.
+    let moto = MotoServer::start();
+    moto.aws(&[
+        "ecr",
+        "create-repository",
+        "--repository-name",
+        "np/placeholder",
+    ]);
+    push(&moto, "v1-arm64");
+    push(&moto, "v1-amd64");
+    let dir = tempfile::tempdir().unwrap();
+    let template = format!("{REPO}:v1-{{arch}}");
+    for (architecture, tag) in [("arm64", "v1-arm64"), ("x86_64", "v1-amd64")] {
+        let run = run(
+            &moto,
+            dir.path(),
+            &[
+                ("PACKAGE_TYPE", "Image"),
+                ("ARCHITECTURE", architecture),
+                ("PLACEHOLDER_IMAGE_URI", &template),
+            ],
+        );
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        assert_eq!(
+            run.exported["PLACEHOLDER_IMAGE_URI"],
+            format!("{REPO}:{tag}").as_str()
+        );
+    }
+    let calls = describe_calls(&moto);
+    assert_eq!(calls.len(), 2);
+    assert!(
+        calls[0].body.contains("\"imageTag\":\"v1-arm64\""),
+        "{}",
+        calls[0].body
+    );
+    assert!(
+        calls[1].body.contains("\"imageTag\":\"v1-amd64\""),
+        "{}",
+        calls[1].body
+    );
+
+    // Without an architecture the mark cannot be filled: refused before any call.
+    let run = run(
+        &moto,
+        dir.path(),
+        &[
+            ("PACKAGE_TYPE", "Image"),
+            ("PLACEHOLDER_IMAGE_URI", &template),
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("ARCHITECTURE is not set"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(describe_calls(&moto).len(), 2);
+}
