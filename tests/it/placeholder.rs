@@ -40,6 +40,23 @@ fn push(moto: &MotoServer, tag: &str) -> String {
     moto.put_image("np/placeholder", tag, &[])
 }
 
+/// The placeholder's ECR repository in moto.
+fn create_repository(moto: &MotoServer) {
+    moto.aws(&[
+        "ecr",
+        "create-repository",
+        "--repository-name",
+        "np/placeholder",
+    ]);
+}
+
+/// resolve-placeholder-image for an Image scope configured with `uri`, plus `extra`.
+fn run_image(moto: &MotoServer, dir: &Path, uri: &str, extra: &[(&str, &str)]) -> Run {
+    let mut env = vec![("PACKAGE_TYPE", "Image"), ("PLACEHOLDER_IMAGE_URI", uri)];
+    env.extend_from_slice(extra);
+    run(moto, dir, &env)
+}
+
 fn describe_calls(moto: &MotoServer) -> Vec<crate::common::RecordedRequest> {
     moto.calls("DescribeImages")
 }
@@ -75,36 +92,17 @@ fn zip_scope_gets_the_embedded_package() {
 #[test]
 fn image_found_by_tag_or_digest_is_kept_exactly() {
     let moto = MotoServer::start();
-    moto.aws(&[
-        "ecr",
-        "create-repository",
-        "--repository-name",
-        "np/placeholder",
-    ]);
+    create_repository(&moto);
     let digest = push(&moto, "v1");
     let dir = tempfile::tempdir().unwrap();
 
     let tagged = format!("{REPO}:v1");
-    let run1 = run(
-        &moto,
-        dir.path(),
-        &[
-            ("PACKAGE_TYPE", "Image"),
-            ("PLACEHOLDER_IMAGE_URI", &tagged),
-        ],
-    );
+    let run1 = run_image(&moto, dir.path(), &tagged, &[]);
     assert_eq!(run1.code, 0, "{}", run1.stdout);
     assert_eq!(run1.exported["PLACEHOLDER_IMAGE_URI"], tagged.as_str());
 
     let pinned = format!("{REPO}@{digest}");
-    let run2 = run(
-        &moto,
-        dir.path(),
-        &[
-            ("PACKAGE_TYPE", "Image"),
-            ("PLACEHOLDER_IMAGE_URI", &pinned),
-        ],
-    );
+    let run2 = run_image(&moto, dir.path(), &pinned, &[]);
     assert_eq!(run2.code, 0, "{}", run2.stdout);
     assert_eq!(run2.exported["PLACEHOLDER_IMAGE_URI"], pinned.as_str());
 
@@ -122,12 +120,7 @@ fn image_found_by_tag_or_digest_is_kept_exactly() {
 #[test]
 fn untagged_image_means_latest_and_must_exist() {
     let moto = MotoServer::start();
-    moto.aws(&[
-        "ecr",
-        "create-repository",
-        "--repository-name",
-        "np/placeholder",
-    ]);
+    create_repository(&moto);
     let dir = tempfile::tempdir().unwrap();
     let env = [("PACKAGE_TYPE", "Image"), ("PLACEHOLDER_IMAGE_URI", REPO)];
 
@@ -193,25 +186,17 @@ fn one_setting_with_the_arch_mark_serves_both_architectures() {
     // placeholder/publish pushes <tag>-arm64 and <tag>-amd64; `{arch}` picks the one of
     // the function's architecture, which is then looked up as usual.
     let moto = MotoServer::start();
-    moto.aws(&[
-        "ecr",
-        "create-repository",
-        "--repository-name",
-        "np/placeholder",
-    ]);
+    create_repository(&moto);
     push(&moto, "v1-arm64");
     push(&moto, "v1-amd64");
     let dir = tempfile::tempdir().unwrap();
     let template = format!("{REPO}:v1-{{arch}}");
     for (architecture, tag) in [("arm64", "v1-arm64"), ("x86_64", "v1-amd64")] {
-        let run = run(
+        let run = run_image(
             &moto,
             dir.path(),
-            &[
-                ("PACKAGE_TYPE", "Image"),
-                ("ARCHITECTURE", architecture),
-                ("PLACEHOLDER_IMAGE_URI", &template),
-            ],
+            &template,
+            &[("ARCHITECTURE", architecture)],
         );
         assert_eq!(run.code, 0, "{}", run.stdout);
         assert_eq!(
@@ -233,14 +218,7 @@ fn one_setting_with_the_arch_mark_serves_both_architectures() {
     );
 
     // Without an architecture the mark cannot be filled: refused before any call.
-    let run = run(
-        &moto,
-        dir.path(),
-        &[
-            ("PACKAGE_TYPE", "Image"),
-            ("PLACEHOLDER_IMAGE_URI", &template),
-        ],
-    );
+    let run = run_image(&moto, dir.path(), &template, &[]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(
         run.stdout.contains("ARCHITECTURE is not set"),
