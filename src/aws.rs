@@ -109,10 +109,14 @@ pub fn set_command_name(command: &str) {
     }
 }
 
+/// The region every call goes to: [`region_from_env`], else [`FALLBACK_REGION`].
+pub fn region() -> Region {
+    Region::new(region_from_env().unwrap_or_else(|| FALLBACK_REGION.to_string()))
+}
+
 fn loader(bounds: CallBounds) -> aws_config::ConfigLoader {
-    let region = region_from_env().unwrap_or_else(|| FALLBACK_REGION.to_string());
     let loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(region))
+        .region(region())
         .retry_config(RetryConfig::standard().with_max_attempts(bounds.max_attempts))
         .timeout_config(bounds.timeout_config());
     match APP_NAME.get() {

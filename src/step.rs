@@ -249,18 +249,23 @@ pub fn run(args: &StepArgs, body: impl FnOnce() -> Result<Outputs, StepError>) -
     }
 }
 
-/// [`run`] for async bodies: a current-thread Tokio runtime is enough for one step.
+/// [`run`] for async bodies.
 pub fn run_async<F>(args: &StepArgs, body: F) -> ExitCode
 where
     F: std::future::Future<Output = Result<Outputs, StepError>>,
 {
-    run(args, || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|err| StepError::new(format!("could not start the async runtime: {err}")))?;
-        runtime.block_on(body)
-    })
+    run(args, || block_on(body))
+}
+
+/// Runs `future` to its end on a current-thread Tokio runtime (enough for one step).
+pub fn block_on<T>(
+    future: impl std::future::Future<Output = Result<T, StepError>>,
+) -> Result<T, StepError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| StepError::new(format!("could not start the async runtime: {err}")))?
+        .block_on(future)
 }
 
 fn emit(args: &StepArgs, outputs: &Outputs) -> Result<(), StepError> {

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 
 use aws_config::meta::credentials::CredentialsProviderChain;
 use aws_config::provider_config::ProviderConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use serde::{Deserialize, Serialize};
 
 use crate::aws::{self, CallBounds};
+use crate::step::process_env;
 
 /// Whose credentials call STS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,11 +39,10 @@ pub struct BaseProfile {
 impl BaseProfile {
     /// The profile settings of this process's environment (blank means unset).
     pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         BaseProfile {
-            profile: var("AWS_PROFILE"),
-            config_file: var("AWS_CONFIG_FILE").map(PathBuf::from),
-            credentials_file: var("AWS_SHARED_CREDENTIALS_FILE").map(PathBuf::from),
+            profile: process_env("AWS_PROFILE"),
+            config_file: process_env("AWS_CONFIG_FILE").map(PathBuf::from),
+            credentials_file: process_env("AWS_SHARED_CREDENTIALS_FILE").map(PathBuf::from),
         }
     }
 
@@ -65,18 +65,22 @@ impl BaseProfile {
             .unwrap_or_else(|| home.join(".aws/credentials"));
         // A named file that does not exist fails the whole profile provider; the SDK
         // reads an absent default file as empty, and so does this.
-        let mut files = EnvConfigFiles::builder()
-            .include_default_config_file(false)
-            .include_default_credentials_file(false);
-        if !config.is_file() && !credentials.is_file() {
+        let present: Vec<_> = [
+            (EnvConfigFileKind::Config, config),
+            (EnvConfigFileKind::Credentials, credentials),
+        ]
+        .into_iter()
+        .filter(|(_, path)| path.is_file())
+        .collect();
+        if present.is_empty() {
             return None;
         }
-        if config.is_file() {
-            files = files.with_file(EnvConfigFileKind::Config, config);
-        }
-        if credentials.is_file() {
-            files = files.with_file(EnvConfigFileKind::Credentials, credentials);
-        }
+        let files = present.into_iter().fold(
+            EnvConfigFiles::builder()
+                .include_default_config_file(false)
+                .include_default_credentials_file(false),
+            |files, (kind, path)| files.with_file(kind, path),
+        );
         Some(files.build())
     }
 }
@@ -108,9 +112,8 @@ impl Base {
         match self {
             Base::AsGiven => aws::sdk_config_with(bounds).await,
             Base::BeneathAssumed(base) => {
-                let region = aws::region_from_env().unwrap_or_else(|| aws::FALLBACK_REGION.into());
                 let provider_config = ProviderConfig::default()
-                    .with_region(Some(Region::new(region)))
+                    .with_region(Some(aws::region()))
                     .with_behavior_version(Some(BehaviorVersion::latest()));
                 // The SDK's default order, without the environment-keys provider.
                 let mut chain = CredentialsProviderChain::first_try(

@@ -155,7 +155,6 @@ impl Ticket {
 #[derive(Debug)]
 pub struct ServedCredentials {
     dir: tempfile::TempDir,
-    base: BaseProfile,
 }
 
 impl ServedCredentials {
@@ -181,14 +180,7 @@ impl ServedCredentials {
 
     /// Fresh credentials for this process itself (e.g. AWS calls after a long child).
     pub async fn current(&self) -> Result<AssumedCredentials, StepError> {
-        let ticket = read_ticket(&self.ticket_path())?;
-        obtain(
-            &ticket.request()?,
-            &ticket.source_description,
-            &ticket.reuse(),
-            &Base::BeneathAssumed(self.base.clone()),
-        )
-        .await
+        fresh_for(&self.ticket_path()).await
     }
 }
 
@@ -273,7 +265,7 @@ pub async fn serve_if_needed(
     let ticket = Ticket::new(
         &resolved.request,
         &resolved.source_description,
-        base.clone(),
+        base,
         &reuse,
         &cache,
     );
@@ -285,7 +277,7 @@ pub async fn serve_if_needed(
         .cause("the credentials cache folder is not writable")
         .fix("check SCOPE_CREDENTIALS_CACHE_DIR (a private folder of this user)")
     })?;
-    Ok(Some(ServedCredentials { dir: served, base }))
+    Ok(Some(ServedCredentials { dir: served }))
 }
 
 fn write_profile(cache: &CredentialCache, ticket: &Ticket) -> std::io::Result<tempfile::TempDir> {
@@ -320,6 +312,19 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+/// Credentials for the session a ticket describes, through assume-role's own path
+/// (cache hit, else one STS call as the identity beneath the assumed keys).
+async fn fresh_for(ticket_path: &Path) -> Result<AssumedCredentials, StepError> {
+    let ticket = read_ticket(ticket_path)?;
+    obtain(
+        &ticket.request()?,
+        &ticket.source_description,
+        &ticket.reuse(),
+        &Base::BeneathAssumed(ticket.base.clone()),
+    )
+    .await
 }
 
 fn read_ticket(path: &Path) -> Result<Ticket, StepError> {
@@ -367,27 +372,8 @@ pub fn credential_process_main(args: Vec<std::ffi::OsString>) -> ExitCode {
     use clap::Parser;
     crate::step::progress_to_stderr();
     let cli = CredentialProcessCli::parse_from(args);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("❌ could not start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let answer = runtime.block_on(async {
-        let ticket = read_ticket(&cli.ticket)?;
-        let credentials = obtain(
-            &ticket.request()?,
-            &ticket.source_description,
-            &ticket.reuse(),
-            &Base::BeneathAssumed(ticket.base.clone()),
-        )
-        .await?;
-        Ok::<_, StepError>(process_answer(&credentials))
-    });
+    let answer =
+        crate::step::block_on(async { Ok(process_answer(&fresh_for(&cli.ticket).await?)) });
     match answer {
         Ok(answer) => {
             println!("{answer}");

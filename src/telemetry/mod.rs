@@ -42,11 +42,7 @@ where
 {
     // stdout is the response body: progress goes to stderr whatever the caller set.
     crate::step::progress_to_stderr();
-    let result = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| StepError::new(format!("could not start the async runtime: {err}")))
-        .and_then(|runtime| runtime.block_on(answer));
+    let result = crate::step::block_on(answer);
     let (body, failure) = match result {
         Ok(body) => (body, None),
         Err(err) => (on_error(&err), Some(err)),

@@ -417,8 +417,7 @@ pub fn tofu_step(env: Env) -> Result<Outputs, StepError> {
         60..=43_200,
         refresh::DEFAULT_EXPECTED_SECONDS,
     )?;
-    let served = async_runtime()?
-        .block_on(refresh::serve_if_needed(env, expected_seconds))?
+    let served = crate::step::block_on(refresh::serve_if_needed(env, expected_seconds))?
         .map(std::sync::Arc::new);
     let run = TofuRun {
         binary,
@@ -475,7 +474,7 @@ fn catch_up_after_apply(
     let alias = crate::settings::LAMBDA_MAIN_ALIAS_NAME
         .value(env)
         .unwrap_or_default();
-    let result = async_runtime()?.block_on(async {
+    let result = crate::step::block_on(async {
         // After a long apply the inherited credentials may have run out: the served
         // profile's are fresh.
         let config = match served {
@@ -537,13 +536,6 @@ fn working_dir(env: Env) -> Result<PathBuf, StepError> {
         .usage());
     }
     Ok(dir)
-}
-
-fn async_runtime() -> Result<tokio::runtime::Runtime, StepError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| StepError::new(format!("could not start the async runtime: {err}")))
 }
 
 #[cfg(test)]
