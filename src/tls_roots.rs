@@ -23,7 +23,8 @@ fn sources() -> (Option<PathBuf>, Vec<PathBuf>) {
 /// The bundle to read alone, when every directory is the bundle's own.
 fn bundle_alone(file: Option<&Path>, dirs: &[PathBuf]) -> Option<PathBuf> {
     let file = file.filter(|file| file.is_file())?;
-    let home = std::fs::canonicalize(file.parent()?).ok()?;
+    // Through links (Alpine's /etc/ssl/cert.pem is certs/ca-certificates.crt).
+    let home = std::fs::canonicalize(file).ok()?.parent()?.to_path_buf();
     dirs.iter()
         .all(|dir| std::fs::canonicalize(dir).is_ok_and(|dir| dir == home))
         .then(|| file.to_path_buf())
@@ -55,6 +56,11 @@ mod tests {
         assert_eq!(bundle_alone(Some(&bundle), &twice), Some(bundle.clone()));
         // No directory at all: the bundle is what is read anyway.
         assert_eq!(bundle_alone(Some(&bundle), &[]), Some(bundle.clone()));
+        // A link to the bundle from elsewhere belongs to the bundle's directory.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let link = elsewhere.path().join("cert.pem");
+        std::os::unix::fs::symlink(&bundle, &link).unwrap();
+        assert_eq!(bundle_alone(Some(&link), &own), Some(link.clone()));
     }
 
     #[test]
